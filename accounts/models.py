@@ -1,0 +1,98 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class User(AbstractUser):
+    """A person who signs in. `username` is the @mention handle; email is unique."""
+
+    email = models.EmailField("email address")
+    display_name = models.CharField(max_length=150, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_unique_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+team_key_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,9}$",
+    "A team key is 2 to 10 uppercase letters or digits, starting with a letter (e.g. ENG).",
+)
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TeamQuerySet":
+        """Teams `user` may see: the ones they are a member of (all, for superusers)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user)
+
+
+class Team(models.Model):
+    """A team owns issues, statuses and labels. Its key prefixes issue keys (ENG-42)."""
+
+    key = models.CharField(max_length=10, unique=True, validators=[team_key_validator])
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    # The next issue number; create_issue takes it under a row lock, so keys have no gaps.
+    next_number = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(key__regex=r"^[A-Z][A-Z0-9]{1,9}$"),
+                name="accounts_team_key_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("home") + f"#team-{self.key}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+        SUPPORT = "support", "Support"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "user"], name="accounts_membership_unique_user"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "member", "support", "viewer"]),
+                name="accounts_membership_role_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "team"], name="accounts_membership_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team.key} ({self.role})"

@@ -1,0 +1,72 @@
+"""What each role may do in a team: the one place that answers "may this user do this?".
+
+Services call `require(user, action, team)`; pages and the API call `can(...)` to decide
+what controls to show. Visibility (who sees a team at all) is `Team.objects.visible_to`.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Membership, Team, User
+
+Role = Membership.Role
+
+# view: read the team's issues, timeline and reports.
+# watch: follow an issue (notifications).
+# create / comment / edit: log issues, comment, change title, description, kind,
+#   priority, due date, customer and channel, mark duplicates.
+# change_status: move an issue through the workflow.
+# triage: assign and unassign people, set labels, bulk changes.
+# admin: team settings, members and roles, statuses, labels.
+ACTIONS: dict[str, frozenset[str]] = {
+    "view": frozenset({Role.ADMIN, Role.MEMBER, Role.SUPPORT, Role.VIEWER}),
+    "watch": frozenset({Role.ADMIN, Role.MEMBER, Role.SUPPORT, Role.VIEWER}),
+    "create": frozenset({Role.ADMIN, Role.MEMBER, Role.SUPPORT}),
+    "comment": frozenset({Role.ADMIN, Role.MEMBER, Role.SUPPORT}),
+    "edit": frozenset({Role.ADMIN, Role.MEMBER, Role.SUPPORT}),
+    "change_status": frozenset({Role.ADMIN, Role.MEMBER, Role.SUPPORT}),
+    "triage": frozenset({Role.ADMIN, Role.MEMBER}),
+    "admin": frozenset({Role.ADMIN}),
+}
+
+
+class NotATeamMember(PermissionDenied):
+    pass
+
+
+def role_in(user: User, team: Team) -> str | None:
+    """The user's role in `team`, or None. Cached on the user for the request."""
+    if not user.is_authenticated:
+        return None
+    cache = user.__dict__.setdefault("_team_roles", {})
+    if team.pk not in cache:
+        cache[team.pk] = (
+            Membership.objects.filter(user=user, team=team).values_list("role", flat=True).first()
+        )
+    return cache[team.pk]
+
+
+def can(user: User | None, action: str, team: Team) -> bool:
+    """True if `user` may perform `action` in `team`. `user=None` is the system."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    if user is None:
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    role = role_in(user, team)
+    return role is not None and role in ACTIONS[action]
+
+
+def require(user: User | None, action: str, team: Team) -> None:
+    """Raise PermissionDenied unless `user` may perform `action` in `team`."""
+    if not can(user, action, team):
+        if user is not None and role_in(user, team) is None and not user.is_superuser:
+            raise NotATeamMember(f"You are not a member of team {team.key}.")
+        raise PermissionDenied(f"Your role in {team.key} does not allow this ({action}).")
+
+
+def forget_roles(user: User) -> None:
+    """Drop the per-request role cache (after membership changes)."""
+    user.__dict__.pop("_team_roles", None)

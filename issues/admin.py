@@ -1,0 +1,180 @@
+"""Admin for the issue domain. Issue changes go through issues/services.py, so the
+admin writes the same timeline events as the pages and the API; the timeline itself
+is read-only."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+
+from . import services
+from .models import Assignment, Comment, Customer, Issue, IssueEvent, Label, Status
+
+
+@admin.register(Status)
+class StatusAdmin(admin.ModelAdmin):
+    list_display = ("name", "team", "category", "position", "stale_after")
+    list_filter = ("team", "category")
+    ordering = ("team", "position")
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ("name", "team", "color")
+    list_filter = ("team",)
+    search_fields = ("name",)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "organization", "created_at")
+    search_fields = ("name", "email", "organization")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fk_name = "issue"
+    fields = ("user", "assigned_by", "assigned_at")
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = IssueEvent
+    fields = ("created_at", "actor", "kind", "from_status", "to_status", "data")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+
+class IssueAdminForm(forms.ModelForm):
+    class Meta:
+        model = Issue
+        fields = (
+            "team",
+            "title",
+            "description",
+            "kind",
+            "priority",
+            "status",
+            "channel",
+            "customer",
+            "due_date",
+            "duplicate_of",
+            "reporter",
+        )
+
+    def clean(self):
+        data = super().clean()
+        team = data.get("team") or getattr(self.instance, "team", None)
+        status = data.get("status")
+        if team and status and status.team_id != team.pk:
+            self.add_error("status", "This status belongs to another team.")
+        return data
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    form = IssueAdminForm
+    list_display = ("__str__", "status", "priority", "kind", "last_activity_at")
+    list_filter = ("team", "kind", "priority", "channel")
+    search_fields = ("title",)
+    list_select_related = ("team", "status")
+    raw_id_fields = ("customer", "duplicate_of", "reporter")
+    fields = (
+        "team",
+        "title",
+        "description",
+        "kind",
+        "priority",
+        "status",
+        "channel",
+        "customer",
+        "due_date",
+        "duplicate_of",
+        "reporter",
+        "version",
+        "created_at",
+        "resolved_at",
+        "last_activity_at",
+    )
+    readonly_fields = ("version", "created_at", "resolved_at", "last_activity_at")
+    inlines = [AssignmentInline, EventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return (*self.readonly_fields, "team", "reporter")
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                created = services.create_issue(
+                    obj.team,
+                    actor=request.user,
+                    title=obj.title,
+                    description=obj.description,
+                    kind=obj.kind,
+                    priority=obj.priority,
+                    status=obj.status,
+                    customer=obj.customer,
+                    channel=obj.channel,
+                    due_date=obj.due_date,
+                    reporter=obj.reporter,
+                )
+                obj.pk, obj.number = created.pk, created.number
+                obj._state.adding = False
+                return
+            changes = {
+                f: form.cleaned_data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS
+            }
+            current = Issue.objects.get(pk=obj.pk)
+            services.update_issue(current, actor=request.user, **changes)
+        except (services.DomainError, PermissionDenied) as error:
+            messages.error(request, str(error))
+
+    def has_add_permission(self, request):
+        # Filing is an act in a team; only superusers act in every team from here.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would erase history; close the issue instead.
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "author", "is_public", "created_at", "edited_at")
+    list_filter = ("is_public",)
+    readonly_fields = ("issue", "author", "body", "is_public", "created_at", "edited_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IssueEvent)
+class IssueEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "issue", "actor", "kind")
+    list_filter = ("kind",)
+    list_select_related = ("issue__team", "actor")
+    raw_id_fields = ("issue",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,369 @@
+"""The issue domain: statuses, labels, customers, issues, comments and the timeline.
+
+Fields of Issue, Assignment, Comment and IssueEvent are written only by
+issues/services.py, so the timeline and notifications always match the data.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Team
+
+
+class Status(models.Model):
+    """One step of a team's workflow. Its category says what the step means."""
+
+    class Category(models.TextChoices):
+        TRIAGE = "triage", "Triage"
+        TODO = "todo", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        WAITING = "waiting", "Waiting"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    CLOSED_CATEGORIES = frozenset({Category.DONE, Category.CANCELLED})
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="statuses")
+    name = models.CharField(max_length=60)
+    category = models.CharField(max_length=12, choices=Category.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    stale_after = models.DurationField(
+        null=True, blank=True, help_text="An issue here with no activity for this long is stale."
+    )
+
+    class Meta:
+        verbose_name_plural = "statuses"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "team", name="issues_status_unique_team_name"),
+            models.CheckConstraint(
+                condition=Q(
+                    category__in=["triage", "todo", "in_progress", "waiting", "done", "cancelled"]
+                ),
+                name="issues_status_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_after__isnull=True) | Q(stale_after__gt=timedelta(0)),
+                name="issues_status_stale_after_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "position"], name="issues_status_team_pos_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.category in self.CLOSED_CATEGORIES
+
+
+DEFAULT_WORKFLOW: list[tuple[str, str, int | None]] = [
+    # name, category, stale after (days)
+    ("New", Status.Category.TRIAGE, 2),
+    ("Triaged", Status.Category.TODO, 14),
+    ("In progress", Status.Category.IN_PROGRESS, 7),
+    ("Waiting on customer", Status.Category.WAITING, 5),
+    ("Resolved", Status.Category.DONE, None),
+    ("Closed", Status.Category.DONE, None),
+    ("Won't fix", Status.Category.CANCELLED, None),
+]
+
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is #RRGGBB, e.g. #d73a4a.")
+
+
+class Label(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=50)
+    color = models.CharField(max_length=7, default="#6b7280", validators=[color_validator])
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "team", name="issues_label_unique_team_name"),
+            models.CheckConstraint(
+                condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="issues_label_color_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """Someone outside the teams who reports problems; support links issues to them."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    organization = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="issues_customer_unique_email"
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("name"), name="issues_customer_name_idx"),
+            models.Index(Lower("organization"), name="issues_customer_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})" if self.organization else self.name
+
+
+class IssueQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "IssueQuerySet":
+        """Issues of the teams `user` belongs to (all, for superusers)."""
+        return self.filter(team__in=Team.objects.visible_to(user).values("pk"))
+
+    def open(self) -> "IssueQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+    def closed(self) -> "IssueQuerySet":
+        return self.filter(resolved_at__isnull=False)
+
+    def with_list_columns(self) -> "IssueQuerySet":
+        """The joins a list row needs: team, status, reporter, customer, assignees, labels."""
+        return self.select_related("team", "status", "reporter", "customer").prefetch_related(
+            "assignees", "labels"
+        )
+
+
+class Issue(models.Model):
+    class Kind(models.TextChoices):
+        BUG = "bug", "Bug"
+        QUESTION = "question", "Question"
+        COMPLAINT = "complaint", "Complaint"
+        FEEDBACK = "feedback", "Feedback"
+        FEATURE = "feature", "Feature request"
+        TASK = "task", "Task"
+
+    class Priority(models.IntegerChoices):
+        # Stored as numbers so "sort by priority" is an index scan: urgent first, none last.
+        URGENT = 1, "Urgent"
+        HIGH = 2, "High"
+        MEDIUM = 3, "Medium"
+        LOW = 4, "Low"
+        NONE = 5, "No priority"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        CHAT = "chat", "Chat"
+        API = "api", "API"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="issues")
+    number = models.PositiveIntegerField(editable=False)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUG)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="issues")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_issues",
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Assignment",
+        through_fields=("issue", "user"),
+        related_name="assigned_issues",
+        blank=True,
+    )
+    labels = models.ManyToManyField(Label, related_name="issues", blank=True)
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="watched_issues", blank=True
+    )
+    due_date = models.DateField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_activity_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Bumped by every change; pages and the API send it back to detect concurrent edits.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "number"], name="issues_issue_unique_team_number"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="issues_issue_number_positive"),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=5), name="issues_issue_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=models.F("pk")), name="issues_issue_not_own_duplicate"
+            ),
+        ]
+        indexes = [
+            # The team list: open issues sorted by priority, then by activity.
+            models.Index(
+                fields=["team", "priority", "-last_activity_at"],
+                condition=Q(resolved_at__isnull=True),
+                name="issues_open_team_prio_idx",
+            ),
+            models.Index(
+                fields=["team", "status", "-last_activity_at"], name="issues_team_status_idx"
+            ),
+            models.Index(fields=["team", "-last_activity_at"], name="issues_team_activity_idx"),
+            models.Index(fields=["team", "-created_at"], name="issues_team_created_idx"),
+            models.Index(fields=["team", "kind"], name="issues_team_kind_idx"),
+            models.Index(fields=["team", "channel"], name="issues_team_channel_idx"),
+            models.Index(fields=["status", "last_activity_at"], name="issues_status_activity_idx"),
+            models.Index(fields=["team", "resolved_at"], name="issues_team_resolved_idx"),
+            models.Index(fields=["reporter", "-last_activity_at"], name="issues_reporter_idx"),
+            models.Index(fields=["customer", "-last_activity_at"], name="issues_customer_idx"),
+            models.Index(fields=["team", "due_date"], name="issues_team_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:detail", kwargs={"key": self.key})
+
+    @property
+    def key(self) -> str:
+        return f"{self.team.key}-{self.number}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class Assignment(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments_made",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "user"], name="issues_assignment_unique_user"),
+        ]
+        indexes = [models.Index(fields=["user", "issue"], name="issues_assignment_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.issue_id}"
+
+
+class Comment(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    body = models.TextField()
+    body_html = models.TextField(blank=True, editable=False)
+    # Public comments are the conversation with the customer; internal ones stay in the team.
+    is_public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["issue", "created_at"], name="issues_comment_issue_idx")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on issue {self.issue_id}"
+
+
+class IssueEvent(models.Model):
+    """One fact on an issue's timeline. Append-only: written by services, never edited."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "created"
+        TITLE_CHANGED = "title_changed", "changed the title"
+        DESCRIPTION_CHANGED = "description_changed", "edited the description"
+        STATUS_CHANGED = "status_changed", "changed the status"
+        PRIORITY_CHANGED = "priority_changed", "changed the priority"
+        KIND_CHANGED = "kind_changed", "changed the kind"
+        CHANNEL_CHANGED = "channel_changed", "changed the channel"
+        DUE_DATE_CHANGED = "due_date_changed", "changed the due date"
+        ASSIGNED = "assigned", "assigned"
+        UNASSIGNED = "unassigned", "unassigned"
+        LABELED = "labeled", "added a label"
+        UNLABELED = "unlabeled", "removed a label"
+        COMMENTED = "commented", "commented"
+        COMMENT_EDITED = "comment_edited", "edited a comment"
+        CUSTOMER_LINKED = "customer_linked", "linked a customer"
+        CUSTOMER_UNLINKED = "customer_unlinked", "unlinked the customer"
+        MARKED_DUPLICATE = "marked_duplicate", "marked as duplicate"
+        UNMARKED_DUPLICATE = "unmarked_duplicate", "unmarked as duplicate"
+        BECAME_STALE = "became_stale", "became stale"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    # None means the system (the stale sweep, email intake without a known sender, ...).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="issue_events",
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Typed columns for what reports query; everything else is in `data` (from/to values).
+    from_status = models.ForeignKey(
+        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_status = models.ForeignKey(
+        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The assignee of an assigned/unassigned event.",
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["issue", "created_at", "id"], name="issues_event_issue_time_idx"),
+            models.Index(fields=["kind", "created_at"], name="issues_event_kind_time_idx"),
+            models.Index(
+                fields=["to_status", "created_at"],
+                condition=Q(kind="status_changed"),
+                name="issues_event_status_time_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on issue {self.issue_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,89 @@
+"""People by role: alice (admin), bob (member), sam (support), vera (viewer) in ENG;
+mallory is a member of another team (OPS) only."""
+
+import pytest
+from django.db import connection
+
+from accounts.models import Membership
+from issues import services
+from issues.models import Status
+
+from .factories import LabelFactory, UserFactory
+
+Role = Membership.Role
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def eng(db):
+    return services.create_team(key="ENG", name="Engineering", actor=None)
+
+
+@pytest.fixture
+def ops(db):
+    return services.create_team(key="OPS", name="Operations", actor=None)
+
+
+def _member(username, team, role):
+    user = UserFactory(username=username, display_name=username.title())
+    Membership.objects.create(user=user, team=team, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(eng):
+    return _member("alice", eng, Role.ADMIN)
+
+
+@pytest.fixture
+def bob(eng):
+    return _member("bob", eng, Role.MEMBER)
+
+
+@pytest.fixture
+def sam(eng):
+    return _member("sam", eng, Role.SUPPORT)
+
+
+@pytest.fixture
+def vera(eng):
+    return _member("vera", eng, Role.VIEWER)
+
+
+@pytest.fixture
+def mallory(ops):
+    return _member("mallory", ops, Role.MEMBER)
+
+
+@pytest.fixture
+def status(eng):
+    """Look up one of ENG's default statuses by name: status("In progress")."""
+    return lambda name: Status.objects.get(team=eng, name=name)
+
+
+@pytest.fixture
+def bug_label(eng):
+    return LabelFactory(team=eng, name="bug")
+
+
+@pytest.fixture
+def issue(eng, alice):
+    return services.create_issue(eng, actor=alice, title="Login button does nothing")
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
