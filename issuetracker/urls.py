@@ -7,5 +7,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("", include("issues.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,62 @@
+from django import template
+from django.utils.html import format_html
+
+from issues.models import Issue, IssueEvent
+
+register = template.Library()
+Kind = IssueEvent.Kind
+
+_PRIORITY = dict(Issue.Priority.choices)
+
+
+def _priority(value) -> str:
+    return _PRIORITY.get(value, str(value))
+
+
+@register.simple_tag
+def event_text(event: IssueEvent) -> str:
+    """One timeline line after the actor's name, escaped: "changed the status from New to
+    Triaged". Uses only the event's own row and its select_related relations."""
+    data = event.data or {}
+    k = event.kind
+    if k == Kind.CREATED:
+        return "created the issue"
+    if k == Kind.STATUS_CHANGED:
+        verb = "reopened the issue:" if data.get("reopened") else "changed the status"
+        return format_html("{} from <b>{}</b> to <b>{}</b>", verb, data.get("from"), data.get("to"))
+    if k == Kind.PRIORITY_CHANGED:
+        return format_html(
+            "changed the priority from <b>{}</b> to <b>{}</b>",
+            _priority(data.get("from")),
+            _priority(data.get("to")),
+        )
+    if k in {Kind.ASSIGNED, Kind.UNASSIGNED}:
+        who = event.subject_user.name if event.subject_user else data.get("user")
+        if event.subject_user_id and event.subject_user_id == event.actor_id:
+            return "self-assigned" if k == Kind.ASSIGNED else "unassigned themselves"
+        return format_html("{} <b>{}</b>", "assigned" if k == Kind.ASSIGNED else "unassigned", who)
+    if k in {Kind.LABELED, Kind.UNLABELED}:
+        verb = "added the label" if k == Kind.LABELED else "removed the label"
+        return format_html("{} <b>{}</b>", verb, data.get("label"))
+    if k in {Kind.TITLE_CHANGED, Kind.KIND_CHANGED, Kind.CHANNEL_CHANGED, Kind.DUE_DATE_CHANGED}:
+        what = {
+            Kind.TITLE_CHANGED: "title",
+            Kind.KIND_CHANGED: "kind",
+            Kind.CHANNEL_CHANGED: "channel",
+            Kind.DUE_DATE_CHANGED: "due date",
+        }[k]
+        return format_html(
+            "changed the {} from <b>{}</b> to <b>{}</b>",
+            what,
+            data.get("from") or "none",
+            data.get("to") or "none",
+        )
+    if k == Kind.CUSTOMER_LINKED:
+        return format_html("linked the customer <b>{}</b>", data.get("name"))
+    if k == Kind.CUSTOMER_UNLINKED:
+        return format_html("unlinked the customer <b>{}</b>", data.get("from"))
+    if k == Kind.MARKED_DUPLICATE:
+        return format_html("marked this as a duplicate of <b>{}</b>", data.get("duplicate_of"))
+    if k == Kind.UNMARKED_DUPLICATE:
+        return format_html("unmarked this as a duplicate of <b>{}</b>", data.get("from"))
+    return event.get_kind_display()

@@ -1,0 +1,72 @@
+import pytest
+from django.urls import reverse
+
+from issues import services
+from tests.factories import CustomerFactory, LabelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(issue):
+    return reverse("issues:detail", kwargs={"key": issue.key})
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("alice", 200), ("bob", 200), ("sam", 200), ("vera", 200), ("mallory", 404)],
+)
+def test_issue_page_is_visible_to_team_members_only(request, client, issue, persona, expected):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(url(issue)).status_code == expected
+
+
+def test_anonymous_is_sent_to_sign_in(client, issue):
+    response = client.get(url(issue))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+@pytest.mark.parametrize("key", ["ENG-999", "NOPE-1", "ENG", "ENG-x", "ENG-99999999999999", "-1"])
+def test_unknown_keys_are_404(client, bob, key):
+    client.force_login(bob)
+    assert client.get(f"/issues/{key}/").status_code == 404
+
+
+def test_lowercase_key_works(client, bob, issue):
+    client.force_login(bob)
+    assert client.get("/issues/eng-1/").status_code == 200
+
+
+def test_timeline_reads_like_sentences_and_escapes_user_text(client, issue, alice, bob, status):
+    services.change_status(issue, to=status("In progress"), actor=alice)
+    services.assign(issue, assignee=bob, actor=alice)
+    services.add_comment(issue, body="Repro: <img src=x onerror=alert(1)> **bold**", actor=bob)
+    services.update_issue(issue, actor=alice, title="<script>alert(1)</script>")
+    client.force_login(bob)
+    body = client.get(url(issue)).content.decode()
+    assert "changed the status from <b>New</b> to <b>In progress</b>" in body
+    assert "assigned <b>Bob</b>" in body
+    assert "<strong>bold</strong>" in body
+    assert "<img src=x" not in body and "<script>alert" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_issue_page_query_count_is_fixed(
+    client, eng, alice, bob, sam, status, django_assert_num_queries
+):
+    issue = services.create_issue(eng, actor=alice, title="busy", customer=CustomerFactory())
+
+    def grow(n):
+        for i in range(n):
+            services.add_comment(issue, body=f"comment {i} @bob", actor=sam, public=i % 2 == 0)
+            services.set_labels(issue, labels=[LabelFactory(team=eng)], actor=alice, mode="add")
+        services.assign(issue, assignee=bob, actor=alice)
+        services.change_status(issue, to=status("In progress"), actor=alice)
+
+    client.force_login(bob)
+    grow(2)
+    # session, user, issue lookup, issue detail, labels, assignees, watchers, timeline
+    with django_assert_num_queries(8):
+        assert client.get(url(issue)).status_code == 200
+    grow(10)
+    with django_assert_num_queries(8):
+        assert client.get(url(issue)).status_code == 200
