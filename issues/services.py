@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -85,11 +86,17 @@ def events_unpublished() -> Iterator[None]:
 
 
 def _publish(events: list[IssueEvent]) -> None:
+    """After commit, queue the events for notifications. A broker failure is logged,
+    never turned into an error for a change that has already been saved."""
     if not events or not _publishing.get():
         return
+    transaction.on_commit(partial(_queue_delivery, [e.pk for e in events]), robust=True)
+
+
+def _queue_delivery(event_ids: list[int]) -> None:
     from notifications.tasks import deliver_events
 
-    deliver_events.delay_on_commit([e.pk for e in events])
+    deliver_events.delay(event_ids)
 
 
 # --- helpers ----------------------------------------------------------------------

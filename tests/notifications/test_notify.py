@@ -62,3 +62,16 @@ def test_tasks_are_registered():
 
     app.loader.import_default_modules()
     assert "notifications.tasks.deliver_events" in app.tasks
+
+
+def test_a_dead_broker_does_not_undo_or_break_the_change(
+    monkeypatch, django_capture_on_commit_callbacks, issue, alice, bob
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(deliver_events, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = services.assign(issue, assignee=bob, actor=alice)
+    assert event is not None
+    assert issue.assignees.get() == bob
