@@ -202,7 +202,12 @@ STORAGES = {
 }
 
 # Email: EMAIL_URL picks the backend (console by default, so a fresh clone prints mail).
-MAILERS = {"default": mailer_from_url(env_str("EMAIL_URL", "console:"))}
+# With DEBUG off it must be set: a production tracker whose mail goes nowhere forgets people.
+# Use EMAIL_URL=dummy: to switch mail off on purpose.
+_email_url = env_str("EMAIL_URL")
+if not _email_url and not DEBUG:
+    raise ImproperlyConfigured("EMAIL_URL must be set when DEBUG is off (dummy: turns mail off).")
+MAILERS = {"default": mailer_from_url(_email_url or "console:")}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Issue tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -227,9 +232,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
