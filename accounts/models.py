@@ -67,7 +67,7 @@ class Team(models.Model):
         return f"{self.key} · {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("home") + f"#team-{self.key}"
+        return reverse("issues:list", args=[self.key])
 
 
 class Membership(models.Model):

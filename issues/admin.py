@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
 from . import services
-from .models import Assignment, Comment, Customer, Issue, IssueEvent, Label, Status
+from .models import Assignment, Comment, Customer, Issue, IssueEvent, Label, SavedView, Status
 
 
 @admin.register(Status)
@@ -178,3 +178,10 @@ class IssueEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ("name", "team", "owner", "created_at")
+    list_filter = ("team",)
+    list_select_related = ("team", "owner")

@@ -7,6 +7,7 @@ issues/services.py, so the timeline and notifications always match the data.
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -200,6 +201,9 @@ class Issue(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now, editable=False)
     # Bumped by every change; pages and the API send it back to detect concurrent edits.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # PostgreSQL full-text document (title A, description B, comments C), kept by the
+    # services; GIN-indexed by a PostgreSQL-only migration. Unused (NULL) on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = IssueQuerySet.as_manager()
 
@@ -367,3 +371,26 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on issue {self.issue_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SavedView(models.Model):
+    """A named, bookmarkable filter of a team's issue list (its query string)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "team", "owner", name="issues_savedview_unique_name"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "team"], name="issues_savedview_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name

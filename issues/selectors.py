@@ -2,75 +2,200 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 
-from accounts.models import Team
+from accounts.models import Membership, Team
 
 from .models import Issue, IssueEvent, Status
 
 
+def _remember_role(user, team_id: int, role: str | None) -> None:
+    """Seed accounts.permissions' per-request role cache from a lookup that had it."""
+    if user.is_authenticated:
+        user.__dict__.setdefault("_team_roles", {})[team_id] = role
+
+
 def get_team_for_user(user, team_key: str) -> Team:
     """The team `team_key` if `user` may see it; Http404 otherwise (no existence leak)."""
-    team = Team.objects.visible_to(user).filter(key=team_key.upper()).first()
+    if not user.is_authenticated:
+        raise Http404("No such team.")
+    team = (
+        Team.objects.visible_to(user)
+        .filter(key=(team_key or "").upper())
+        .annotate(
+            my_role=Subquery(
+                Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
+            )
+        )
+        .first()
+    )
     if team is None:
         raise Http404("No such team.")
+    _remember_role(user, team.pk, team.my_role)
     return team
 
 
 def get_issue_for_user(user, key: str) -> Issue:
     """The issue with key `ENG-42` if `user` may see it; Http404 otherwise."""
-    team_key, _, number = key.upper().rpartition("-")
-    if not team_key or not number.isdigit() or len(number) > 9:
+    team_key, _, number = (key or "").upper().rpartition("-")
+    if not user.is_authenticated or not team_key or not number.isdigit() or len(number) > 9:
         raise Http404("No such issue.")
     issue = (
         Issue.objects.visible_to(user)
         .select_related("team", "status", "reporter", "customer", "duplicate_of__team")
         .filter(team__key=team_key, number=int(number))
+        .annotate(
+            my_role=Subquery(
+                Membership.objects.filter(team=OuterRef("team_id"), user=user).values("role")[:1]
+            )
+        )
         .first()
     )
     if issue is None:
         raise Http404("No such issue.")
+    _remember_role(user, issue.team_id, issue.my_role)
     return issue
 
 
 def get_home(user) -> dict:
-    """What the home page shows: my teams with open counts, and my open assigned issues."""
+    """The home page: my open assigned issues grouped by status category, open issues I
+    reported or watch (not assigned to me), and my teams with their open counts."""
     teams = (
         Team.objects.visible_to(user)
         .annotate(open_count=Count("issues", filter=Q(issues__resolved_at__isnull=True)))
         .order_by("key")
     )
-    mine = (
-        Issue.objects.visible_to(user)
-        .open()
-        .filter(assignments__user=user)
-        .select_related("team", "status")
-        .order_by("priority", "-last_activity_at")[:50]
+    visible = Issue.objects.visible_to(user).open().select_related("team", "status")
+    mine = visible.filter(assignments__user=user).order_by("priority", "-last_activity_at")[:100]
+    following = (
+        visible.filter(Q(reporter=user) | Q(watchers=user))
+        .exclude(assignments__user=user)
+        .distinct()
+        .order_by("-last_activity_at")[:30]
     )
+    order = [c for c, _ in Status.Category.choices]
     categories = dict(Status.Category.choices)
-    groups: dict[str, list[Issue]] = {}
+    groups: dict[str, list[Issue]] = {categories[c]: [] for c in order}
     for issue in mine:
-        groups.setdefault(categories[issue.status.category], []).append(issue)
-    return {"teams": teams, "my_issue_groups": groups}
+        groups[categories[issue.status.category]].append(issue)
+    return {
+        "teams": teams,
+        "my_issue_groups": {name: issues for name, issues in groups.items() if issues},
+        "following": following,
+    }
 
 
-def get_issue_detail(issue: Issue) -> dict:
-    """The issue page: properties and the timeline (events, with comments inline) in
-    time order. A fixed number of queries whatever the length of the history."""
-    timeline = (
+def get_issue_detail(issue: Issue, *, user=None) -> dict:
+    """Everything the issue page shows, in a fixed number of queries whatever the length
+    of the history: the issue with labels, assignees and watcher facts, the timeline
+    (events with their comments, in time order) and the team's pickers (statuses,
+    labels, assignable members)."""
+    from django.db.models import Exists, OuterRef, prefetch_related_objects
+
+    watchers = Issue.watchers.through.objects.filter(issue_id=OuterRef("pk"))
+    facts = (
+        Issue.objects.filter(pk=issue.pk)
+        .annotate(
+            watcher_count=Count("watchers", distinct=True),
+            is_watching=Exists(watchers.filter(user_id=getattr(user, "pk", None))),
+        )
+        .values("watcher_count", "is_watching")
+        .get()
+    )
+    issue.watcher_count, issue.is_watching = facts["watcher_count"], facts["is_watching"]
+    prefetch_related_objects(
+        [issue],
+        Prefetch("labels", to_attr="label_list"),
+        Prefetch("assignees", to_attr="assignee_list"),
+    )
+    timeline = list(
         IssueEvent.objects.filter(issue=issue)
         .select_related("actor", "from_status", "to_status", "subject_user", "comment")
         .order_by("created_at", "id")
     )
-    issue = (
-        Issue.objects.filter(pk=issue.pk)
-        .select_related("team", "status", "reporter", "customer", "duplicate_of__team")
-        .prefetch_related(
-            "labels",
-            Prefetch("assignees", to_attr="assignee_list"),
-            Prefetch("watchers", to_attr="watcher_list"),
-        )
-        .get()
+    team = issue.team
+    return {
+        "issue": issue,
+        "timeline": timeline,
+        "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
+        "team_labels": list(team.labels.order_by("name")),
+        "members": list(list_team_members(team)),
+    }
+
+
+def list_team_issues(team: Team, *, user, params, now=None):
+    """The team list: (filterset, ordered queryset with the list columns and stale flag).
+
+    `params` is the query string; bad values are reported by the filterset's errors
+    and ignored. Rows carry `is_stale`; assignees and labels are prefetched.
+    """
+    from .filters import IssueFilterSet, with_stale_flag
+
+    filterset = IssueFilterSet(
+        params, queryset=Issue.objects.filter(team=team), team=team, user=user, now=now
     )
-    return {"issue": issue, "timeline": timeline}
+    qs = filterset.ordered(filterset.qs)
+    qs = (
+        with_stale_flag(qs, filterset.now)
+        .select_related("team", "status", "customer")
+        .prefetch_related(
+            Prefetch("assignees", to_attr="assignee_list"),
+            Prefetch("labels", to_attr="label_list"),
+        )
+    )
+    return filterset, qs
+
+
+def list_board_columns(team: Team, issues, *, per_column: int = 50) -> list[dict]:
+    """The board: one column per status in order, each with its first `per_column` issues
+    of the (already filtered and ordered) list and its total count. Two queries plus the
+    prefetches, whatever the number of columns."""
+    statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
+    counts = dict(
+        issues.order_by()
+        .values_list("status_id")
+        .annotate(n=Count("pk"))
+        .values_list("status_id", "n")
+    )
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    ordering = issues.query.order_by or ("priority", "-last_activity_at")
+    ranked = issues.annotate(
+        column_row=Window(
+            RowNumber(), partition_by=[F("status_id")], order_by=[_expr(o) for o in ordering]
+        )
+    )
+    by_status: dict[int, list] = {}
+    for issue in ranked.filter(column_row__lte=per_column):
+        by_status.setdefault(issue.status_id, []).append(issue)
+    return [
+        {"status": s, "issues": by_status.get(s.pk, []), "count": counts.get(s.pk, 0)}
+        for s in statuses
+    ]
+
+
+def _expr(order: str):
+    from django.db.models import F
+
+    return F(order[1:]).desc() if order.startswith("-") else F(order).asc()
+
+
+def list_saved_views(team: Team, user):
+    from .models import SavedView
+
+    return SavedView.objects.filter(team=team, owner=user).order_by("name")
+
+
+def list_team_members(team: Team):
+    """Members of `team` who can be assigned (not viewers), by username, for pickers."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__team=team, memberships__role__in=["admin", "member", "support"]
+        )
+        .order_by("username")
+    )

@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Membership, Team
 
-from . import markdown
+from . import markdown, search
 from .models import (
     Assignment,
     Comment,
@@ -335,6 +335,7 @@ def create_issue(
             )
         )
     _add_watchers(issue, [u for u in [reporter, *assignees] if u is not None])
+    search.reindex([issue.pk])
     _publish(events)
     return issue
 
@@ -728,6 +729,8 @@ def update_issue(
     if "duplicate_of" in changes:
         events.extend(_apply_duplicate(issue_, changes["duplicate_of"], actor, now))
     done = [e for e in events if e]
+    if {"title", "description"} & set(changes):
+        search.reindex([issue_.pk])
     _touch(
         issue_,
         done,
@@ -782,6 +785,7 @@ def add_comment(
     )
     if actor is not None:
         issue_.watchers.add(actor)
+    search.reindex([issue_.pk])
     _touch(issue_, [event], now)
     _refresh(issue, issue_)
     return comment
@@ -808,6 +812,7 @@ def edit_comment(
     event = _record(
         issue_, actor, Kind.COMMENT_EDITED, now, comment=comment, data={"mentions": mentions}
     )
+    search.reindex([issue_.pk])
     _touch(issue_, [event], now)
     return event
 

@@ -60,3 +60,9 @@ def event_text(event: IssueEvent) -> str:
     if k == Kind.UNMARKED_DUPLICATE:
         return format_html("unmarked this as a duplicate of <b>{}</b>", data.get("from"))
     return event.get_kind_display()
+
+
+@register.simple_tag
+def lookup(mapping: dict, key: str):
+    """{% lookup options name as choices %}: a dict entry by a variable key."""
+    return mapping.get(key)

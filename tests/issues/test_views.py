@@ -64,9 +64,10 @@ def test_issue_page_query_count_is_fixed(
 
     client.force_login(bob)
     grow(2)
-    # session, user, issue lookup, issue detail, labels, assignees, watchers, timeline
-    with django_assert_num_queries(8):
+    # session, user, issue (with my role), watcher facts, labels, assignees, timeline,
+    # statuses, team labels, members; the header's teams and unread count
+    with django_assert_num_queries(12):
         assert client.get(url(issue)).status_code == 200
     grow(10)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(12):
         assert client.get(url(issue)).status_code == 200

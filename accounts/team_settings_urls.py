@@ -1,0 +1,21 @@
+"""Team settings pages (admins): members and roles, statuses, labels."""
+
+from django.urls import path
+
+from . import team_settings_views as views
+
+app_name = "team_settings"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("members/", views.members, name="members"),
+    path("members/<int:membership_id>/role/", views.member_role, name="member-role"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
+    path("statuses/", views.statuses, name="statuses"),
+    path("statuses/<int:status_id>/", views.status_update, name="status-update"),
+    path("statuses/<int:status_id>/move/", views.status_move, name="status-move"),
+    path("statuses/<int:status_id>/delete/", views.status_delete, name="status-delete"),
+    path("labels/", views.labels, name="labels"),
+    path("labels/<int:label_id>/", views.label_update, name="label-update"),
+    path("labels/<int:label_id>/delete/", views.label_delete, name="label-delete"),
+]

@@ -1,0 +1,213 @@
+"""The issue list's query-string filters, shared by the team pages and the API.
+
+Every parameter has a readable value (`priority=urgent`, `assignee=me`, `label=bug`)
+so a filtered view is a URL that can be bookmarked and shared. A bad value is a form
+error naming the parameter, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as filters
+from django import forms
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from accounts.models import Team
+
+from . import search
+from .models import Issue, Label, Status
+
+PRIORITY_NAMES = {label.lower().split()[0]: value for value, label in Issue.Priority.choices}
+PRIORITY_NAMES["none"] = Issue.Priority.NONE
+PRIORITY_CHOICES = [(name, name.title()) for name in PRIORITY_NAMES]
+
+SORTS = {
+    "priority": ("priority", "-last_activity_at", "-id"),
+    "updated": ("-last_activity_at", "-id"),
+    "created": ("-created_at", "-id"),
+    "age": ("created_at", "id"),
+}
+SORT_CHOICES = [
+    ("priority", "Priority"),
+    ("updated", "Recently updated"),
+    ("created", "Newest"),
+    ("age", "Oldest"),
+]
+STATE_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "All")]
+
+
+def with_stale_flag(qs: QuerySet[Issue], as_of: dt.datetime) -> QuerySet[Issue]:
+    """Annotate `is_stale` in SQL: open, and last activity + the status's stale-after
+    is before `as_of`."""
+    deadline = ExpressionWrapper(
+        F("last_activity_at") + F("status__stale_after"), output_field=DateTimeField()
+    )
+    return qs.annotate(
+        stale_deadline=deadline,
+        is_stale=Case(
+            When(
+                resolved_at__isnull=True,
+                status__stale_after__isnull=False,
+                stale_deadline__lt=as_of,
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+class IssueFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=search.MAX_QUERY)
+    state = filters.ChoiceFilter(
+        choices=STATE_CHOICES, method="filter_state", label="State", empty_label=None
+    )
+    status = filters.ModelMultipleChoiceFilter(
+        queryset=Status.objects.none(), label="Status", to_field_name="name"
+    )
+    category = filters.MultipleChoiceFilter(
+        field_name="status__category", choices=Status.Category.choices, label="Category"
+    )
+    assignee = filters.MultipleChoiceFilter(choices=[], method="filter_assignee", label="Assignee")
+    reporter = filters.CharFilter(field_name="reporter__username", label="Reporter")
+    priority = filters.MultipleChoiceFilter(
+        choices=PRIORITY_CHOICES, method="filter_priority", label="Priority"
+    )
+    kind = filters.MultipleChoiceFilter(choices=Issue.Kind.choices, label="Kind")
+    channel = filters.MultipleChoiceFilter(choices=Issue.Channel.choices, label="Channel")
+    label = filters.ModelMultipleChoiceFilter(
+        field_name="labels",
+        queryset=Label.objects.none(),
+        to_field_name="name",
+        label="Label",
+        distinct=True,
+    )
+    customer = filters.NumberFilter(field_name="customer_id", label="Customer", min_value=1)
+    stale = filters.BooleanFilter(method="filter_stale", label="Stale only")
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = filters.DateFilter(field_name="last_activity_at", lookup_expr="date__gte")
+    updated_before = filters.DateFilter(field_name="last_activity_at", lookup_expr="date__lte")
+    sort = filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", label="Sort", empty_label=None
+    )
+
+    class Meta:
+        model = Issue
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, team: Team | None = None, user=None, now=None, **kwargs):
+        data = data.copy() if data is not None else None
+        if data is not None:
+            # Comma-separated values work too: ?priority=urgent,high
+            for name in ("priority", "kind", "channel", "category", "assignee", "status", "label"):
+                values = data.getlist(name)
+                if any("," in v for v in values):
+                    data.setlist(
+                        name, [p.strip() for v in values for p in v.split(",") if p.strip()]
+                    )
+        super().__init__(data, *args, **kwargs)
+        self.team, self.user = team, user
+        self.now = now or timezone.now()
+        if team is not None:
+            self.filters["status"].queryset = Status.objects.filter(team=team).order_by("position")
+            self.filters["label"].queryset = Label.objects.filter(team=team).order_by("name")
+            members = list(
+                team.memberships.select_related("user")
+                .order_by("user__username")
+                .values_list("user__username", flat=True)
+            )
+        else:
+            self.filters["status"].queryset = Status.objects.all()
+            self.filters["label"].queryset = Label.objects.all()
+            members = []
+        self.filters["assignee"].extra["choices"] = [
+            ("me", "Me"),
+            ("none", "Unassigned"),
+            *[(m, m) for m in members],
+        ]
+        if team is None:
+            # Without a team (the API across teams), any username is accepted.
+            self.filters["assignee"].field_class = _FreeMultipleChoiceField
+
+    # -- methods -------------------------------------------------------------------
+
+    def filter_q(self, qs, name, value):
+        return search.search(qs, value)
+
+    def filter_state(self, qs, name, value):
+        if value == "open":
+            return qs.filter(resolved_at__isnull=True)
+        if value == "closed":
+            return qs.filter(resolved_at__isnull=False)
+        return qs
+
+    def filter_assignee(self, qs, name, values):
+        if not values:
+            return qs
+        condition = Q()
+        usernames = [v for v in values if v not in {"me", "none"}]
+        if "me" in values and self.user is not None:
+            usernames.append(self.user.username)
+        if usernames:
+            condition |= Q(assignments__user__username__in=usernames)
+        if "none" in values:
+            condition |= Q(assignments__isnull=True)
+        return qs.filter(condition).distinct()
+
+    def filter_priority(self, qs, name, values):
+        return qs.filter(priority__in=[PRIORITY_NAMES[v] for v in values]) if values else qs
+
+    def filter_stale(self, qs, name, value):
+        if value is None:
+            return qs
+        qs = with_stale_flag(qs, self.now)
+        return qs.filter(is_stale=value)
+
+    def filter_sort(self, qs, name, value):
+        return qs  # applied last, in `ordered`, so that search ranking can take part
+
+    def filter_queryset(self, queryset):
+        # Open issues unless the URL says otherwise (a state, or a status/category filter).
+        data = self.form.cleaned_data
+        if not data.get("state") and not data.get("status") and not data.get("category"):
+            data["state"] = "open"
+        return super().filter_queryset(queryset)
+
+    @property
+    def sort_key(self) -> str:
+        value = self.form.cleaned_data.get("sort") if self.is_bound else None
+        return value or "priority"
+
+    def ordered(self, qs: QuerySet[Issue]) -> QuerySet[Issue]:
+        """Apply the chosen sort; a text search without an explicit sort ranks by relevance."""
+        explicit = self.is_bound and self.form.data.get("sort")
+        q = self.form.cleaned_data.get("q") if self.is_bound else None
+        if q and not explicit:
+            return qs.order_by("-rank", *SORTS["updated"])
+        return qs.order_by(*SORTS[self.sort_key])
+
+
+class _FreeMultipleChoiceField(forms.MultipleChoiceField):
+    def valid_value(self, value):
+        return True
+
+
+def error_message(filterset: IssueFilterSet) -> str:
+    """One readable line naming each bad parameter: "priority: 'hi' is not ..."."""
+    parts = []
+    for field, errors in filterset.errors.items():
+        parts.append(f"{field}: {' '.join(str(e) for e in errors)}")
+    return "Some filters were ignored. " + "; ".join(parts) if parts else ""

@@ -1,0 +1,188 @@
+"""Forms check the shape of input; the services apply the rules and write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import Team
+
+from . import selectors
+from .filters import PRIORITY_CHOICES, PRIORITY_NAMES
+from .models import Customer, Issue, Label, Status
+
+
+class CustomerField(forms.ModelChoiceField):
+    """A customer by email (what support types), offered through a datalist."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Customer.objects.exclude(email=""),
+            to_field_name="email",
+            required=False,
+            widget=forms.TextInput(attrs={"list": "customer-options", "autocomplete": "off"}),
+            error_messages={"invalid_choice": "No customer has that email address."},
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return super().to_python((value or "").strip().lower() or None)
+
+
+class PriorityField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[(v, label) for v, label in Issue.Priority.choices],
+            coerce=int,
+            **kwargs,
+        )
+
+
+class TeamScopedForm(forms.Form):
+    """A form whose choices (statuses, labels, members) come from one team."""
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        if "status" in self.fields:
+            self.fields["status"].queryset = Status.objects.filter(team=team).order_by("position")
+        if "labels" in self.fields:
+            self.fields["labels"].queryset = Label.objects.filter(team=team).order_by("name")
+        if "assignees" in self.fields:
+            self.fields["assignees"].queryset = selectors.list_team_members(team)
+
+
+class IssueCreateForm(TeamScopedForm):
+    title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 8}), max_length=100_000
+    )
+    kind = forms.ChoiceField(choices=Issue.Kind.choices, initial=Issue.Kind.BUG)
+    priority = PriorityField(initial=Issue.Priority.NONE)
+    assignees = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    labels = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    customer = CustomerField()
+    channel = forms.ChoiceField(choices=Issue.Channel.choices, initial=Issue.Channel.WEB)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class IssueEditForm(forms.Form):
+    """Title and description; `version` is what the editor loaded (conflict detection)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 10}), max_length=100_000
+    )
+
+
+class PropertiesForm(TeamScopedForm):
+    """The sidebar: each small form posts `fields` (which properties it carries) and the
+    version the page was loaded with; only those fields change."""
+
+    EDITABLE = ("status", "priority", "kind", "assignees", "labels", "customer", "due_date")
+
+    version = forms.IntegerField(min_value=1)
+    fields_ = forms.CharField(required=True)
+    status = forms.ModelChoiceField(queryset=None, required=False)
+    priority = PriorityField(required=False)
+    kind = forms.ChoiceField(choices=Issue.Kind.choices, required=False)
+    assignees = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    labels = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    customer = CustomerField()
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "fields" in data:
+            data = data.copy()
+            data["fields_"] = data["fields"]
+        super().__init__(data, *args, **kwargs)
+
+    def clean_fields_(self):
+        names = [n.strip() for n in self.cleaned_data["fields_"].split(",") if n.strip()]
+        unknown = [n for n in names if n not in self.EDITABLE]
+        if unknown or not names:
+            raise forms.ValidationError(f"Unknown property: {', '.join(unknown) or '(none)'}.")
+        return names
+
+    def clean(self):
+        data = super().clean()
+        for name in data.get("fields_") or []:
+            if name in {"status", "priority", "kind"} and data.get(name) in (None, ""):
+                self.add_error(name, "Choose a value.")
+        return data
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.cleaned_data["fields_"]}
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "Write a comment… (@name mentions)"}
+        ),
+        max_length=100_000,
+    )
+    public = forms.BooleanField(required=False, label="Public (visible to the customer)")
+
+
+class DuplicateForm(forms.Form):
+    of = forms.CharField(label="Duplicate of", max_length=24, required=False)
+
+
+class BulkForm(TeamScopedForm):
+    ACTIONS = [
+        ("status", "Set status"),
+        ("assign", "Assign"),
+        ("unassign", "Unassign"),
+        ("priority", "Set priority"),
+        ("add_label", "Add label"),
+        ("remove_label", "Remove label"),
+    ]
+    issues = forms.CharField(widget=forms.MultipleHiddenInput)
+    action = forms.ChoiceField(choices=ACTIONS)
+    status = forms.ModelChoiceField(queryset=None, required=False)
+    assignee = forms.ModelChoiceField(queryset=None, required=False, to_field_name="username")
+    priority = forms.ChoiceField(choices=PRIORITY_CHOICES, required=False)
+    label = forms.ModelChoiceField(queryset=None, required=False, to_field_name="name")
+
+    def __init__(self, data=None, *args, team: Team, **kwargs):
+        super().__init__(data, *args, team=team, **kwargs)
+        self.fields["label"].queryset = Label.objects.filter(team=team)
+        self.fields["assignee"].queryset = selectors.list_team_members(team)
+        self.selected = data.getlist("issues") if data is not None else []
+
+    def clean_issues(self):
+        numbers = []
+        for key in self.selected:
+            _, _, number = key.rpartition("-")
+            if not number.isdigit() or len(number) > 9:
+                raise forms.ValidationError(f"{key!r} is not an issue key.")
+            numbers.append(int(number))
+        if not numbers:
+            raise forms.ValidationError("Select at least one issue.")
+        if len(numbers) > 500:
+            raise forms.ValidationError("Select at most 500 issues at once.")
+        return numbers
+
+    def clean(self):
+        data = super().clean()
+        needs = {
+            "status": "status",
+            "assign": "assignee",
+            "unassign": "assignee",
+            "priority": "priority",
+            "add_label": "label",
+            "remove_label": "label",
+        }
+        field = needs.get(data.get("action"))
+        if field and not data.get(field):
+            self.add_error(field, "Choose a value.")
+        if data.get("priority"):
+            data["priority"] = PRIORITY_NAMES[data["priority"]]
+        return data
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    query = forms.CharField(max_length=2000, required=False)
