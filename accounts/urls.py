@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import auth_views as password_views
 from .forms import SignInForm
 
 app_name = "accounts"
@@ -16,4 +17,22 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", password_views.password_change, name="password_change"),
+    path(
+        "password/change/done/",
+        password_views.password_change_done,
+        name="password_change_done",
+    ),
+    path("password/reset/", password_views.password_reset, name="password_reset"),
+    path("password/reset/sent/", password_views.password_reset_done, name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        password_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        password_views.password_reset_complete,
+        name="password_reset_complete",
+    ),
 ]

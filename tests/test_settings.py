@@ -30,7 +30,10 @@ PRODUCTION = {
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh interpreter with only `env` as the settings' input."""
     environ = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARS}
-    environ.pop("DJANGO_SETTINGS_MODULE", None)
+    # Other tests' process-wide switches (e.g. DJANGO_ALLOW_ASYNC_UNSAFE for the browser
+    # tests) must not reach the production check.
+    for leaked in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        environ.pop(leaked, None)
     environ.update(env)
     # Fixed arguments and our own interpreter: nothing here comes from outside the test.
     return subprocess.run(  # noqa: S603
