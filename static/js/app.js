@@ -96,11 +96,15 @@
   // --- shortcuts -----------------------------------------------------------------
   function focusProperty(name) {
     const field = $("#prop-" + name);
-    if (field) {
+    if (!field) return false;
+    if (field.tagName === "SUMMARY") {
+      field.parentElement.open = true;
+      const first = $("input", field.parentElement);
+      (first || field).focus();
+    } else {
       field.focus();
-      return true;
     }
-    return false;
+    return true;
   }
 
   function bulkAction(action, valueSelector) {
