@@ -204,6 +204,10 @@ class Issue(models.Model):
     # PostgreSQL full-text document (title A, description B, comments C), kept by the
     # services; GIN-indexed by a PostgreSQL-only migration. Unused (NULL) on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The stale sweep's memory: the last_activity_at of the quiet spell it already reported
+    # (and escalated). Any activity moves last_activity_at, which starts a new spell.
+    stale_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
+    stale_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = IssueQuerySet.as_manager()
 
@@ -326,6 +330,7 @@ class IssueEvent(models.Model):
         MARKED_DUPLICATE = "marked_duplicate", "marked as duplicate"
         UNMARKED_DUPLICATE = "unmarked_duplicate", "unmarked as duplicate"
         BECAME_STALE = "became_stale", "became stale"
+        STALE_ESCALATED = "stale_escalated", "stale issue escalated"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     # None means the system (the stale sweep, email intake without a known sender, ...).

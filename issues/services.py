@@ -86,17 +86,21 @@ def events_unpublished() -> Iterator[None]:
 
 
 def _publish(events: list[IssueEvent]) -> None:
-    """After commit, queue the events for notifications. A broker failure is logged,
-    never turned into an error for a change that has already been saved."""
+    """Hand the events to notifications: an outbox row in this transaction, and a task
+    queued after commit. If the broker is down the row waits for the periodic drain, and
+    the error is logged, never raised for a change that has already been saved."""
     if not events or not _publishing.get():
         return
-    transaction.on_commit(partial(_queue_delivery, [e.pk for e in events]), robust=True)
+    from notifications.models import Outbox
+
+    row = Outbox.objects.create(event_ids=[e.pk for e in events])
+    transaction.on_commit(partial(_queue_delivery, row.pk), robust=True)
 
 
-def _queue_delivery(event_ids: list[int]) -> None:
-    from notifications.tasks import deliver_events
+def _queue_delivery(outbox_id: int) -> None:
+    from notifications.tasks import process_outbox
 
-    deliver_events.delay(event_ids)
+    process_outbox.delay(outbox_id)
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -856,3 +860,73 @@ def _refresh(target: Issue, source: Issue) -> None:
         if Issue._meta.get_field(cached).is_cached(source):
             setattr(target, cached, getattr(source, cached))
     target._prefetched_objects_cache = {}
+
+
+# --- the stale sweep ----------------------------------------------------------------
+
+
+def sweep_stale(*, now: dt.datetime | None = None) -> int:
+    """Record issues that went quiet, once per quiet spell; escalate at twice the time.
+
+    An open issue is stale when its status has a stale-after and its last activity is
+    older than that. One detection query per sweep finds the issues not yet reported
+    for their current spell (stale_reported_for != last_activity_at) and locks them
+    (SKIP LOCKED, so concurrent sweeps split the work instead of doubling it). Each gets
+    a `became_stale` event (and `stale_escalated` past twice the duration), which the
+    notifications turn into messages. The events do not count as activity: the clock
+    keeps running until a person acts. Returns the number of events written.
+    """
+    from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+
+    now = now or timezone.now()
+    quiet_since = ExpressionWrapper(
+        F("last_activity_at") + F("status__stale_after"), output_field=DateTimeField()
+    )
+    escalate_at = ExpressionWrapper(
+        F("last_activity_at") + F("status__stale_after") + F("status__stale_after"),
+        output_field=DateTimeField(),
+    )
+    with transaction.atomic():
+        due = list(
+            Issue.objects.filter(resolved_at__isnull=True, status__stale_after__isnull=False)
+            .alias(stale_at=quiet_since, escalate_at=escalate_at)
+            .filter(stale_at__lt=now)
+            .filter(
+                Q(stale_reported_for__isnull=True)
+                | ~Q(stale_reported_for=F("last_activity_at"))
+                | (
+                    Q(escalate_at__lt=now)
+                    & (
+                        Q(stale_escalated_for__isnull=True)
+                        | ~Q(stale_escalated_for=F("last_activity_at"))
+                    )
+                )
+            )
+            .select_related("status", "team")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        events: list[IssueEvent] = []
+        for issue in due:
+            quiet = now - issue.last_activity_at
+            data = {
+                "status": issue.status.name,
+                "category": issue.status.category,
+                "quiet_days": quiet.days,
+                "stale_after_days": issue.status.stale_after.days,
+                "last_activity_at": issue.last_activity_at.isoformat(),
+            }
+            fields = []
+            if issue.stale_reported_for != issue.last_activity_at:
+                events.append(_record(issue, None, Kind.BECAME_STALE, now, data=data))
+                issue.stale_reported_for = issue.last_activity_at
+                fields.append("stale_reported_for")
+            escalate = issue.last_activity_at + 2 * issue.status.stale_after < now
+            if escalate and issue.stale_escalated_for != issue.last_activity_at:
+                events.append(_record(issue, None, Kind.STALE_ESCALATED, now, data=data))
+                issue.stale_escalated_for = issue.last_activity_at
+                fields.append("stale_escalated_for")
+            if fields:
+                issue.save(update_fields=fields)
+        _publish(events)
+    return len(events)

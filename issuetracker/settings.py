@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -263,7 +264,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-issues": {
+        "task": "notifications.tasks.sweep_stale_issues",
+        "schedule": timedelta(minutes=env_int("STALE_SWEEP_MINUTES", 5)),
+    },
+    "drain-outbox": {
+        "task": "notifications.tasks.drain_outbox",
+        "schedule": timedelta(seconds=env_int("OUTBOX_DRAIN_SECONDS", 30)),
+    },
+    "send-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=env_int("DIGEST_HOUR", 7), minute=0),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Production hardening: on whenever DEBUG is off.
@@ -297,8 +311,6 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Product settings.
-STALE_SWEEP_INTERVAL = timedelta(minutes=env_int("STALE_SWEEP_MINUTES", 5))
 
 LOGGING = {
     "version": 1,

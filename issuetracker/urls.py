@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("teams/<str:team_key>/settings/", include("accounts.team_settings_urls")),
+    path("inbox/", include("notifications.urls")),
     path("", include("issues.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,47 @@
 from django.contrib import admin
 
-from .models import Notification
+from .models import Notification, Outbox, Preference
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("recipient", "kind", "issue", "created_at", "read_at")
-    list_filter = ("kind",)
+    list_display = (
+        "recipient",
+        "kind",
+        "issue",
+        "created_at",
+        "read_at",
+        "email_mode",
+        "emailed_at",
+    )
+    list_filter = ("kind", "email_mode")
     list_select_related = ("recipient", "issue__team")
     raw_id_fields = ("recipient", "issue", "event")
-    readonly_fields = ("recipient", "kind", "issue", "event", "created_at", "emailed_at")
+    readonly_fields = (
+        "recipient", "kind", "issue", "event", "created_at", "email_mode", "email_claimed_at",
+        "emailed_at",
+    )  # fmt: skip
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "last_digest_at")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Outbox)
+class OutboxAdmin(admin.ModelAdmin):
+    """Read-only: what is waiting to be turned into notifications."""
+
+    list_display = ("pk", "created_at", "processed_at", "attempts")
+    list_filter = (("processed_at", admin.EmptyFieldListFilter),)
+    readonly_fields = ("event_ids", "created_at", "processed_at", "attempts")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,44 +1,108 @@
-"""Who hears about what: turns IssueEvents into Notifications, once per recipient."""
+"""Who hears about what, and how: IssueEvents become Notifications (in-app) once per
+recipient, and emails (right away or in a daily digest) once per notification.
+
+Every step is safe to run twice: notifications are unique per (event, recipient),
+outbox rows and emails are claimed with conditional updates before work is done.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
 
-from issues.models import IssueEvent
+from accounts.models import Membership
+from issues.models import IssueEvent, Status
 
-from .models import Notification
+from .models import Notification, Outbox, Preference
 
+log = logging.getLogger(__name__)
 Kind = IssueEvent.Kind
+NKind = Notification.Kind
+
+# A claimed email not marked sent after this long belongs to a crashed worker.
+CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+# Outbox rows younger than this are left to the task queued after commit.
+OUTBOX_GRACE = dt.timedelta(seconds=30)
+
+
+# --- recipients -------------------------------------------------------------------
+
+
+def _members(team_id: int, roles: Iterable[str]) -> list[int]:
+    return list(
+        Membership.objects.filter(team_id=team_id, role__in=list(roles), user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
 
 
 def recipients_for(event: IssueEvent) -> dict[int, str]:
-    """{user id: notification kind} for one event. The actor never hears of their own act."""
+    """{user id: notification kind} for one event. The actor never hears of their own act.
+
+    - assigned: the assignee;
+    - mentions (comments, descriptions): the people mentioned;
+    - commented, status_changed: the issue's watchers (reporters, assignees and
+      commenters watch by default);
+    - became_stale: the assignees, or the team's admins when unassigned; when the issue
+      waits on the customer, the team's support people instead (follow up);
+    - stale_escalated: the team's admins.
+    """
     found: dict[int, str] = {}
     issue = event.issue
+    data = event.data if isinstance(event.data, dict) else {}
     if event.kind == Kind.ASSIGNED and event.subject_user_id:
-        found[event.subject_user_id] = Notification.Kind.ASSIGNED
-    for user_id in event.data.get("mentions", []) if isinstance(event.data, dict) else []:
-        found.setdefault(user_id, Notification.Kind.MENTIONED)
+        found[event.subject_user_id] = NKind.ASSIGNED
+    for user_id in data.get("mentions", []):
+        found.setdefault(user_id, NKind.MENTIONED)
     if event.kind in {Kind.COMMENTED, Kind.STATUS_CHANGED}:
-        kind = (
-            Notification.Kind.COMMENTED
-            if event.kind == Kind.COMMENTED
-            else Notification.Kind.STATUS_CHANGED
-        )
+        kind = NKind.COMMENTED if event.kind == Kind.COMMENTED else NKind.STATUS_CHANGED
         for user_id in issue.watchers.values_list("pk", flat=True):
             found.setdefault(user_id, kind)
+    if event.kind == Kind.BECAME_STALE:
+        if data.get("category") == Status.Category.WAITING:
+            targets = _members(issue.team_id, [Membership.Role.SUPPORT]) or list(
+                issue.assignments.values_list("user_id", flat=True)
+            )
+        else:
+            targets = list(issue.assignments.values_list("user_id", flat=True))
+        targets = targets or _members(issue.team_id, [Membership.Role.ADMIN])
+        for user_id in targets:
+            found.setdefault(user_id, NKind.STALE)
+    if event.kind == Kind.STALE_ESCALATED:
+        for user_id in _members(issue.team_id, [Membership.Role.ADMIN]):
+            found.setdefault(user_id, NKind.ESCALATED)
     found.pop(event.actor_id, None)
     return found
 
 
+def preference_for(user_id: int) -> Preference:
+    return Preference.objects.filter(user_id=user_id).first() or Preference(user_id=user_id)
+
+
+# --- in-app -----------------------------------------------------------------------
+
+
 def notify(event_ids: Iterable[int]) -> list[Notification]:
-    """Create the in-app notifications for these events; safe to run twice."""
+    """Create the notifications for these events; emails for the "email right away" ones
+    are queued after commit. Safe to run twice: returns only the ones it created."""
+    from .tasks import send_notification_email
+
     created = []
     events = IssueEvent.objects.filter(pk__in=list(event_ids)).select_related("issue")
-    for event in events:
-        for user_id, kind in recipients_for(event).items():
+    for event in events.order_by("created_at", "id"):
+        recipients = recipients_for(event)
+        prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(recipients))}
+        for user_id, kind in recipients.items():
+            channel = (prefs.get(user_id) or Preference(user_id=user_id)).channel_for(kind)
+            mode = {"email": "email", "digest": "digest"}.get(channel, "")
             try:
                 with transaction.atomic():
                     note, was_new = Notification.objects.get_or_create(
@@ -48,10 +112,222 @@ def notify(event_ids: Iterable[int]) -> list[Notification]:
                             "kind": kind,
                             "issue": event.issue,
                             "created_at": event.created_at,
+                            "email_mode": mode,
                         },
                     )
             except IntegrityError:  # a concurrent run created it first
                 continue
             if was_new:
                 created.append(note)
+                if mode == "email":
+                    send_notification_email.delay_on_commit(note.pk)
     return created
+
+
+def process_outbox(outbox_id: int, *, now: dt.datetime | None = None) -> int:
+    """Turn one outbox row into notifications, once. Returns how many were created."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Outbox.objects.select_for_update(skip_locked=True)
+            .filter(pk=outbox_id, processed_at__isnull=True)
+            .first()
+        )
+        if row is None:  # done already, or another worker has it right now
+            return 0
+        created = notify(row.event_ids)
+        row.processed_at = now
+        row.attempts += 1
+        row.save(update_fields=["processed_at", "attempts"])
+    return len(created)
+
+
+def drain_outbox(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Process outbox rows whose queued task never ran (broker down, worker lost)."""
+    now = now or timezone.now()
+    pending = list(
+        Outbox.objects.filter(processed_at__isnull=True, created_at__lt=now - OUTBOX_GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(process_outbox(pk, now=now) for pk in pending)
+
+
+# --- email ------------------------------------------------------------------------
+
+
+def describe(note: Notification) -> dict[str, str]:
+    """Subject and one-line summary of a notification, as plain (unescaped) text."""
+    event, issue = note.event, note.issue
+    actor = event.actor.name if event.actor else "The tracker"
+    data = event.data if isinstance(event.data, dict) else {}
+    key = issue.key
+    if note.kind == NKind.ASSIGNED:
+        line = (
+            f"{actor} assigned you {key}: {issue.title} (priority {issue.get_priority_display()})."
+        )
+        subject = f"[{key}] Assigned to you: {issue.title}"
+    elif note.kind == NKind.MENTIONED:
+        line = f"{actor} mentioned you on {key}: {issue.title}."
+        subject = f"[{key}] {actor} mentioned you"
+    elif note.kind == NKind.COMMENTED:
+        line = f"{actor} commented on {key}: {issue.title}."
+        subject = f"[{key}] New comment from {actor}"
+    elif note.kind == NKind.STATUS_CHANGED:
+        line = f"{actor} moved {key} from {data.get('from')} to {data.get('to')}."
+        subject = f"[{key}] {data.get('from')} → {data.get('to')}: {issue.title}"
+    elif note.kind == NKind.STALE:
+        quiet = data.get("quiet_days")
+        if data.get("category") == Status.Category.WAITING:
+            line = (
+                f"{key} has been waiting on the customer for {quiet} days. "
+                "Please follow up with them."
+            )
+        else:
+            line = f"{key} has had no activity for {quiet} days in {data.get('status')}."
+        subject = f"[{key}] Gone quiet: {issue.title}"
+    else:
+        line = f"{key} has had no activity for {data.get('quiet_days')} days and is escalated."
+        subject = f"[{key}] Escalated: {issue.title}"
+    return {"subject": subject, "line": line}
+
+
+def _comment_text(note: Notification) -> str:
+    comment = note.event.comment
+    return comment.body if comment is not None else ""
+
+
+def _send(to: str, subject: str, template: str, context: dict) -> None:
+    text = render_to_string(f"notifications/email/{template}.txt", context)
+    html = render_to_string(f"notifications/email/{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _claim(notes, now: dt.datetime) -> int:
+    stale_claim = now - CLAIM_TIMEOUT
+    return (
+        notes.filter(emailed_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale_claim))
+        .update(email_claimed_at=now)
+    )
+
+
+def send_email(notification_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Email one notification unless it was already (being) sent. Returns True if sent.
+
+    A failure to send releases the claim and re-raises, so the task's retry sends it."""
+    now = now or timezone.now()
+    claimed = _claim(Notification.objects.filter(pk=notification_id), now)
+    if not claimed:
+        return False
+    note = Notification.objects.select_related(
+        "recipient", "issue__team", "event__actor", "event__comment"
+    ).get(pk=notification_id)
+    if not note.recipient.email or not note.recipient.is_active:
+        Notification.objects.filter(pk=note.pk).update(emailed_at=now)
+        return False
+    info = describe(note)
+    context = {
+        "note": note,
+        "issue": note.issue,
+        "line": info["line"],
+        "comment": _comment_text(note),
+        "url": settings.SITE_URL + note.issue.get_absolute_url(),
+        "inbox_url": settings.SITE_URL + "/inbox/",
+        "preferences_url": settings.SITE_URL + "/inbox/preferences/",
+    }
+    try:
+        _send(note.recipient.email, info["subject"], "notification", context)
+    except Exception:
+        Notification.objects.filter(pk=note.pk, email_claimed_at=now).update(email_claimed_at=None)
+        raise
+    Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def send_digest(user_id: int, *, now: dt.datetime | None = None) -> int:
+    """One email with every digest notification of `user_id` not yet mailed."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(recipient_id=user_id, email_mode="digest")
+    with transaction.atomic():
+        ids = list(
+            pending.filter(emailed_at__isnull=True)
+            .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        claimed = _claim(Notification.objects.filter(pk__in=ids), now)
+        if not claimed:
+            return 0
+    notes = list(
+        Notification.objects.filter(pk__in=ids, email_claimed_at=now)
+        .select_related("recipient", "issue__team", "event__actor", "event__comment")
+        .order_by("created_at")
+    )
+    if not notes:
+        return 0
+    user = notes[0].recipient
+    items = [
+        {"line": describe(n)["line"], "url": settings.SITE_URL + n.issue.get_absolute_url()}
+        for n in notes
+    ]
+    context = {
+        "user": user,
+        "items": items,
+        "inbox_url": settings.SITE_URL + "/inbox/",
+        "preferences_url": settings.SITE_URL + "/inbox/preferences/",
+    }
+    subject = f"Your tracker digest: {len(items)} update{'s' if len(items) != 1 else ''}"
+    try:
+        if user.email and user.is_active:
+            _send(user.email, subject, "digest", context)
+    except Exception:
+        Notification.objects.filter(pk__in=[n.pk for n in notes], email_claimed_at=now).update(
+            email_claimed_at=None
+        )
+        raise
+    Notification.objects.filter(pk__in=[n.pk for n in notes]).update(emailed_at=timezone.now())
+    Preference.objects.update_or_create(user_id=user_id, defaults={"last_digest_at": now})
+    return len(notes)
+
+
+def digest_recipients() -> list[int]:
+    return list(
+        Notification.objects.filter(email_mode="digest", emailed_at__isnull=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+
+
+# --- inbox --------------------------------------------------------------------------
+
+
+def mark_read(user, notification_ids: Iterable[int] | None = None, *, now=None) -> int:
+    """Mark the user's notifications read (all unread ones when ids is None)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=now or timezone.now())
+
+
+def set_preferences(user, channels: dict[str, str]) -> Preference:
+    clean = {
+        kind: channel
+        for kind, channel in channels.items()
+        if kind in NKind.values and channel in Preference.Channel.values
+    }
+    pref, _ = Preference.objects.update_or_create(user=user, defaults={"channels": clean})
+    return pref
+
+
+def inbox(user):
+    """The user's notifications, unread first, then newest first."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("issue__team", "event__actor")
+        .annotate(is_unread=ExpressionWrapper(Q(read_at__isnull=True), BooleanField()))
+        .order_by("-is_unread", "-created_at", "-id")
+    )

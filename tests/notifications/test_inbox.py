@@ -1,0 +1,88 @@
+import pytest
+from django.urls import reverse
+
+from issues import services
+from notifications import services as notify
+from notifications.models import Notification, Outbox
+
+pytestmark = pytest.mark.django_db
+
+
+def deliver():
+    for pk in Outbox.objects.values_list("pk", flat=True):
+        notify.process_outbox(pk)
+
+
+@pytest.fixture
+def bobs_inbox(eng, alice, bob):
+    issues = [
+        services.create_issue(eng, actor=alice, title=f"Thing {i}", assignees=[bob])
+        for i in range(3)
+    ]
+    deliver()
+    return issues
+
+
+def test_inbox_lists_unread_first_and_counts_them_in_the_header(client, bob, bobs_inbox):
+    first = Notification.objects.filter(recipient=bob).order_by("created_at").first()
+    notify.mark_read(bob, [first.pk])
+    client.force_login(bob)
+    body = client.get(reverse("notifications:inbox")).content.decode()
+    assert 'aria-label="2 unread notifications"' in body
+    # Unread newest first, then the read one.
+    assert body.index("Thing 2") < body.index("Thing 1") < body.index("Thing 0")
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_the_issue(client, bob, bobs_inbox):
+    note = Notification.objects.filter(recipient=bob).first()
+    client.force_login(bob)
+    response = client.post(reverse("notifications:read", args=[note.pk]), {"open": "1"})
+    assert response.status_code == 302 and response.url == note.issue.get_absolute_url()
+    note.refresh_from_db()
+    assert note.read_at is not None
+
+
+def test_mark_all_read(client, bob, bobs_inbox):
+    client.force_login(bob)
+    response = client.post(reverse("notifications:read-all"), follow=True)
+    assert "Marked 3 notifications read." in response.content.decode()
+    assert not Notification.objects.filter(recipient=bob, read_at__isnull=True).exists()
+
+
+def test_someone_elses_notification_is_404(client, alice, bob, bobs_inbox):
+    note = Notification.objects.filter(recipient=bob).first()
+    client.force_login(alice)
+    assert client.post(reverse("notifications:read", args=[note.pk])).status_code == 404
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
+def test_inbox_query_count_is_fixed(client, eng, alice, bob, django_assert_num_queries):
+    def grow(n):
+        for i in range(n):
+            services.create_issue(eng, actor=alice, title=f"x{i}", assignees=[bob])
+        deliver()
+
+    client.force_login(bob)
+    grow(2)
+    # session, user, count, page; the header's teams and unread count
+    with django_assert_num_queries(6):
+        client.get(reverse("notifications:inbox"))
+    grow(12)
+    with django_assert_num_queries(6):
+        client.get(reverse("notifications:inbox"))
+
+
+def test_preferences_page_saves_a_choice_per_kind(client, bob):
+    client.force_login(bob)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert "Assigned to you" in page and "Daily digest email" in page
+    data = {kind: "in_app" for kind, _ in Notification.Kind.choices} | {"assigned": "digest"}
+    response = client.post(reverse("notifications:preferences"), data)
+    assert response.status_code == 302
+    assert notify.preference_for(bob.pk).channel_for("assigned") == "digest"
+    assert client.post(reverse("notifications:preferences"), {"assigned": "x"}).status_code == 400
+
+
+def test_inbox_requires_sign_in(client):
+    assert client.get(reverse("notifications:inbox")).status_code == 302
