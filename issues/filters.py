@@ -29,9 +29,14 @@ from accounts.models import Team
 from . import search
 from .models import Issue, Label, Status
 
-PRIORITY_NAMES = {label.lower().split()[0]: value for value, label in Issue.Priority.choices}
-PRIORITY_NAMES["none"] = Issue.Priority.NONE
-PRIORITY_CHOICES = [(name, name.title()) for name in PRIORITY_NAMES]
+PRIORITY_NAMES = {
+    "urgent": Issue.Priority.URGENT,
+    "high": Issue.Priority.HIGH,
+    "medium": Issue.Priority.MEDIUM,
+    "low": Issue.Priority.LOW,
+    "none": Issue.Priority.NONE,
+}
+PRIORITY_CHOICES = [(name, Issue.Priority(value).label) for name, value in PRIORITY_NAMES.items()]
 
 SORTS = {
     "priority": ("priority", "-last_activity_at", "-id"),
@@ -75,7 +80,10 @@ class IssueFilterSet(filters.FilterSet):
         choices=STATE_CHOICES, method="filter_state", label="State", empty_label=None
     )
     status = filters.ModelMultipleChoiceFilter(
-        queryset=Status.objects.none(), label="Status", to_field_name="name"
+        field_name="status__name",
+        queryset=Status.objects.none(),
+        label="Status",
+        to_field_name="name",
     )
     category = filters.MultipleChoiceFilter(
         field_name="status__category", choices=Status.Category.choices, label="Category"
@@ -88,13 +96,15 @@ class IssueFilterSet(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=Issue.Kind.choices, label="Kind")
     channel = filters.MultipleChoiceFilter(choices=Issue.Channel.choices, label="Channel")
     label = filters.ModelMultipleChoiceFilter(
-        field_name="labels",
+        field_name="labels__name",
         queryset=Label.objects.none(),
         to_field_name="name",
         label="Label",
         distinct=True,
     )
-    customer = filters.NumberFilter(field_name="customer_id", label="Customer", min_value=1)
+    customer = filters.NumberFilter(
+        field_name="customer_id", label="Customer", min_value=1, max_value=2**31 - 1
+    )
     stale = filters.BooleanFilter(method="filter_stale", label="Stale only")
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
@@ -108,7 +118,16 @@ class IssueFilterSet(filters.FilterSet):
         model = Issue
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, team: Team | None = None, user=None, now=None, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        *args,
+        team: Team | None = None,
+        user=None,
+        now=None,
+        members=None,
+        **kwargs,
+    ):
         data = data.copy() if data is not None else None
         if data is not None:
             # Comma-separated values work too: ?priority=urgent,high
@@ -124,11 +143,12 @@ class IssueFilterSet(filters.FilterSet):
         if team is not None:
             self.filters["status"].queryset = Status.objects.filter(team=team).order_by("position")
             self.filters["label"].queryset = Label.objects.filter(team=team).order_by("name")
-            members = list(
-                team.memberships.select_related("user")
-                .order_by("user__username")
-                .values_list("user__username", flat=True)
-            )
+            if members is None:
+                members = list(
+                    team.memberships.order_by("user__username").values_list(
+                        "user__username", flat=True
+                    )
+                )
         else:
             self.filters["status"].queryset = Status.objects.all()
             self.filters["label"].queryset = Label.objects.all()

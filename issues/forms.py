@@ -139,7 +139,7 @@ class BulkForm(TeamScopedForm):
         ("add_label", "Add label"),
         ("remove_label", "Remove label"),
     ]
-    issues = forms.CharField(widget=forms.MultipleHiddenInput)
+    issues = forms.CharField(widget=forms.MultipleHiddenInput, required=False)
     action = forms.ChoiceField(choices=ACTIONS)
     status = forms.ModelChoiceField(queryset=None, required=False)
     assignee = forms.ModelChoiceField(queryset=None, required=False, to_field_name="username")
@@ -155,7 +155,9 @@ class BulkForm(TeamScopedForm):
     def clean_issues(self):
         numbers = []
         for key in self.selected:
-            _, _, number = key.rpartition("-")
+            team_key, _, number = key.upper().rpartition("-")
+            if team_key != self.team.key:
+                continue  # another team's issue never changes from this team's page
             if not number.isdigit() or len(number) > 9:
                 raise forms.ValidationError(f"{key!r} is not an issue key.")
             numbers.append(int(number))

@@ -68,7 +68,7 @@ def search(qs: QuerySet[Issue], q: str) -> QuerySet[Issue]:
         )
     terms = words(q)
     if not terms and not key:
-        return qs.none()
+        return qs.none().annotate(rank=Value(0, output_field=IntegerField()))
     text_match = Q()
     for term in terms:
         text_match &= (

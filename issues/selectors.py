@@ -125,15 +125,25 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
 
 
 def list_team_issues(team: Team, *, user, params, now=None):
-    """The team list: (filterset, ordered queryset with the list columns and stale flag).
-
-    `params` is the query string; bad values are reported by the filterset's errors
-    and ignored. Rows carry `is_stale`; assignees and labels are prefetched.
-    """
+    """The team list: (filterset, ordered queryset with the list columns and stale flag,
+    pickers). `params` is the query string; bad values are reported by the filterset's
+    errors and ignored. Rows carry `is_stale`; assignees and labels are prefetched.
+    `pickers` holds the team's statuses, labels and assignable members, loaded once for
+    the filter menus and the bulk bar."""
     from .filters import IssueFilterSet, with_stale_flag
 
+    pickers = {
+        "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
+        "labels": list(team.labels.order_by("name")),
+        "members": list(list_team_members(team)),
+    }
     filterset = IssueFilterSet(
-        params, queryset=Issue.objects.filter(team=team), team=team, user=user, now=now
+        params,
+        queryset=Issue.objects.filter(team=team),
+        team=team,
+        user=user,
+        now=now,
+        members=[m.username for m in pickers["members"]],
     )
     qs = filterset.ordered(filterset.qs)
     qs = (
@@ -144,28 +154,39 @@ def list_team_issues(team: Team, *, user, params, now=None):
             Prefetch("labels", to_attr="label_list"),
         )
     )
-    return filterset, qs
+    return filterset, qs, pickers
 
 
-def list_board_columns(team: Team, issues, *, per_column: int = 50) -> list[dict]:
+def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) -> list[dict]:
     """The board: one column per status in order, each with its first `per_column` issues
-    of the (already filtered and ordered) list and its total count. Two queries plus the
-    prefetches, whatever the number of columns."""
-    statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
-    counts = dict(
-        issues.order_by()
-        .values_list("status_id")
-        .annotate(n=Count("pk"))
-        .values_list("status_id", "n")
-    )
+    of the (already filtered and ordered) list and its total count. Each issue appears
+    once even when a filter joins several rows per issue. Fixed number of queries."""
     from django.db.models import F, Window
     from django.db.models.functions import RowNumber
 
-    ordering = issues.query.order_by or ("priority", "-last_activity_at")
-    ranked = issues.annotate(
-        column_row=Window(
-            RowNumber(), partition_by=[F("status_id")], order_by=[_expr(o) for o in ordering]
+    from .filters import with_stale_flag
+
+    ordering = [o for o in (issues.query.order_by or ("priority", "-last_activity_at"))]
+    ordering = [o for o in ordering if o.lstrip("-") != "rank"] or ["priority"]
+    unique = Issue.objects.filter(pk__in=issues.order_by().values("pk"))
+    counts = dict(
+        unique.order_by().values_list("status_id").annotate(n=Count("pk")).values_list(
+            "status_id", "n"
         )
+    )
+    ranked = (
+        with_stale_flag(unique, timezone_now())
+        .select_related("team", "status")
+        .prefetch_related(
+            Prefetch("assignees", to_attr="assignee_list"),
+            Prefetch("labels", to_attr="label_list"),
+        )
+        .annotate(
+            column_row=Window(
+                RowNumber(), partition_by=[F("status_id")], order_by=[_expr(o) for o in ordering]
+            )
+        )
+        .order_by(*ordering)
     )
     by_status: dict[int, list] = {}
     for issue in ranked.filter(column_row__lte=per_column):
@@ -174,6 +195,12 @@ def list_board_columns(team: Team, issues, *, per_column: int = 50) -> list[dict
         {"status": s, "issues": by_status.get(s.pk, []), "count": counts.get(s.pk, 0)}
         for s in statuses
     ]
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def _expr(order: str):
@@ -195,7 +222,9 @@ def list_team_members(team: Team):
     return (
         get_user_model()
         .objects.filter(
-            memberships__team=team, memberships__role__in=["admin", "member", "support"]
+            is_active=True,
+            memberships__team=team,
+            memberships__role__in=["admin", "member", "support"],
         )
         .order_by("username")
     )

@@ -20,7 +20,7 @@ from accounts.models import Team
 from issuetracker import htmx
 
 from . import markdown, search, selectors, services
-from .filters import error_message
+from .filters import PRIORITY_CHOICES, error_message
 from .forms import (
     BulkForm,
     CommentForm,
@@ -46,11 +46,23 @@ def _rights(user, team: Team) -> dict[str, bool]:
 
 
 def _list_context(request, team: Team) -> dict:
-    filterset, issues = selectors.list_team_issues(team, user=request.user, params=request.GET)
+    filterset, issues, pickers = selectors.list_team_issues(
+        team, user=request.user, params=request.GET
+    )
     if filterset.errors:
         messages.warning(request, error_message(filterset))
     query = request.GET.copy()
     query.pop("page", None)
+    menus = {
+        "status": [(s.name, s.name) for s in pickers["statuses"]],
+        "category": Status.Category.choices,
+        "assignee": [("me", "Me"), ("none", "Unassigned")]
+        + [(u.username, u.name) for u in pickers["members"]],
+        "priority": PRIORITY_CHOICES,
+        "kind": Issue.Kind.choices,
+        "label": [(label.name, label.name) for label in pickers["labels"]],
+        "channel": Issue.Channel.choices,
+    }
     return {
         "team": team,
         "current_team": team,
@@ -59,6 +71,9 @@ def _list_context(request, team: Team) -> dict:
         "query": query.urlencode(),
         "rights": _rights(request.user, team),
         "saved_views": selectors.list_saved_views(team, request.user),
+        "menus": menus,
+        "pickers": pickers,
+        "bulk_actions": BulkForm.ACTIONS,
     }
 
 
@@ -77,7 +92,6 @@ def issue_list(request, team_key):
     team = selectors.get_team_for_user(request.user, team_key)
     context = _list_context(request, team)
     context["page"] = _page(request, context["issues"])
-    context["bulk_form"] = BulkForm(team=team)
     if htmx.target_id(request) == "results":
         return render(request, "issues/issue_list.html#results", context)
     return render(request, "issues/issue_list.html", context)
@@ -87,8 +101,9 @@ def issue_list(request, team_key):
 def board(request, team_key):
     team = selectors.get_team_for_user(request.user, team_key)
     context = _list_context(request, team)
-    context["columns"] = selectors.list_board_columns(team, context["issues"])
-    context["statuses"] = [column["status"] for column in context["columns"]]
+    statuses = context["pickers"]["statuses"]
+    context["columns"] = selectors.list_board_columns(team, context["issues"], statuses)
+    context["statuses"] = statuses
     return render(request, "issues/board.html", context)
 
 
@@ -133,6 +148,9 @@ def bulk(request, team_key):
         .select_related("team", "status")
         .order_by("number")
     )
+    if not issues:
+        messages.error(request, "None of the selected issues were found in this team.")
+        return redirect(back)
     try:
         with transaction.atomic():
             changed = sum(_bulk_apply(issue, data, request.user) for issue in issues)
@@ -368,14 +386,16 @@ def mark_duplicate(request, key):
         messages.error(request, f"No issue {target_key} that you can see.")
         return redirect(issue)
     try:
-        services.mark_duplicate(issue, of=original, actor=request.user)
+        events = services.mark_duplicate(issue, of=original, actor=request.user)
     except services.DomainError as error:
         messages.error(request, error.message)
         return redirect(issue)
     if original:
         messages.success(request, f"{issue.key} is now a duplicate of {original.key} and closed.")
-    else:
+    elif events:
         messages.success(request, f"{issue.key} is no longer marked as a duplicate.")
+    else:
+        messages.info(request, "Enter the key of the original issue, e.g. ENG-12.")
     return redirect(issue)
 
 
@@ -419,7 +439,13 @@ def new_issue(request):
     if not teams:
         raise PermissionDenied("You cannot create issues in any team.")
     wanted = (request.POST.get("team") or request.GET.get("team") or "").upper()
-    team = next((t for t in teams if t.key == wanted), teams[0])
+    if wanted:
+        # A team that was asked for by name: 404 if it is not visible, 403 if the user
+        # may not file there (e.g. demoted while the form was open); never another team.
+        team = selectors.get_team_for_user(request.user, wanted)
+        permissions.require(request.user, "create", team)
+    else:
+        team = teams[0]
     rights = _rights(request.user, team)
     if request.method == "POST":
         form = IssueCreateForm(request.POST, team=team)
