@@ -27,7 +27,8 @@ UPDATE issues_issue AS i SET search_vector =
     setweight(to_tsvector('english', coalesce(i.title, '')), 'A')
     || setweight(to_tsvector('english', coalesce(i.description, '')), 'B')
     || setweight(to_tsvector('english', coalesce(
-        (SELECT string_agg(c.body, ' ') FROM issues_comment AS c WHERE c.issue_id = i.id), ''
+        (SELECT string_agg(c.body, ' ' ORDER BY c.created_at, c.id) FROM issues_comment AS c
+         WHERE c.issue_id = i.id), ''
     )), 'C')
 """
 

@@ -238,7 +238,9 @@ def create_team(*, key: str, name: str, actor: User | None, now: dt.datetime | N
         for position, (name, category, days) in enumerate(DEFAULT_WORKFLOW)
     )
     if actor is not None:
-        Membership.objects.create(team=team, user=actor, role=Membership.Role.ADMIN)
+        Membership.objects.create(
+            team=team, user=actor, role=Membership.Role.ADMIN, created_at=team.created_at
+        )
     return team
 
 
@@ -733,8 +735,6 @@ def update_issue(
     if "duplicate_of" in changes:
         events.extend(_apply_duplicate(issue_, changes["duplicate_of"], actor, now))
     done = [e for e in events if e]
-    if {"title", "description"} & set(changes):
-        search.reindex([issue_.pk])
     _touch(
         issue_,
         done,
@@ -746,6 +746,8 @@ def update_issue(
         "customer",
         "duplicate_of",
     )
+    if done and {"title", "description"} & set(changes):
+        search.reindex([issue_.pk])  # after the save: the document is built from the row
     _refresh(issue, issue_)
     return done
 

@@ -499,3 +499,13 @@ def test_status_factory_of_other_team_is_refused_on_update(issue, alice):
     foreign = StatusFactory()
     with pytest.raises(services.DomainError):
         services.update_issue(issue, actor=alice, status=foreign)
+
+
+@pytest.mark.skipif("not __import__('django.db').db.connection.vendor == 'postgresql'")
+def test_search_finds_the_new_title_after_an_edit(issue, alice):
+    from issues import search
+
+    services.update_issue(issue, actor=alice, title="Checkout page crashes")
+    found = search.search(Issue.objects.all(), "checkout")
+    assert list(found) == [issue]
+    assert not search.search(Issue.objects.all(), "login").exists()
