@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Membership, Team, User
+from .models import ApiToken, IdempotencyKey, Membership, Team, User
 
 
 @admin.register(User)
@@ -52,3 +52,42 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("team", "role")
     autocomplete_fields = ("user", "team")
     search_fields = ("user__username", "team__key")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by their owners (or create_api_token); here they can be seen
+    and revoked. The digest is not shown: it is of no use to anyone."""
+
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ("key", "user", "response_status", "created_at")
+    search_fields = ("key", "user__username")
+    readonly_fields = (
+        "user", "key", "fingerprint", "response_status", "response_body", "response_headers",
+        "created_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

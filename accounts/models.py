@@ -96,3 +96,72 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team.key} ({self.role})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, *, now=None) -> "ApiTokenQuerySet":
+        """Tokens that authenticate: not revoked and not expired at `now`."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A personal access token for the REST API (`Authorization: Bearer <token>`).
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when it
+    is created (accounts/tokens.py). `prefix` is its first characters, which are not
+    enough to use it, so people can tell their tokens apart. A token acts as its user
+    with exactly the user's current roles.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Touched at most once a minute (accounts.tokens.TOUCH_INTERVAL), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_apitoken_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class IdempotencyKey(models.Model):
+    """The first successful answer to a POST sent with an `Idempotency-Key` header.
+
+    A retry with the same key and the same request (method, path and body: the
+    `fingerprint`) gets this answer again instead of creating a second object. Kept
+    for 24 hours (issues.api.idempotency.expire_keys removes older ones).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(default=dict, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="accounts_idempotencykey_unique_user_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="accounts_idemkey_created_idx")]
+
+    def __str__(self) -> str:
+        return f"Idempotency key {self.key!r} of user {self.user_id}"

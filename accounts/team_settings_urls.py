@@ -1,6 +1,8 @@
-"""Team settings pages (admins): members and roles, statuses, labels."""
+"""Team settings pages (admins): members and roles, statuses, labels, webhooks."""
 
 from django.urls import path
+
+from notifications import webhook_views
 
 from . import team_settings_views as views
 
@@ -18,4 +20,19 @@ urlpatterns = [
     path("labels/", views.labels, name="labels"),
     path("labels/<int:label_id>/", views.label_update, name="label-update"),
     path("labels/<int:label_id>/delete/", views.label_delete, name="label-delete"),
+    path("webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("webhooks/<int:webhook_id>/", webhook_views.webhook_update, name="webhook-update"),
+    path("webhooks/<int:webhook_id>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
+    path(
+        "webhooks/<int:webhook_id>/secret/",
+        webhook_views.webhook_rotate_secret,
+        name="webhook-rotate-secret",
+    ),
+    path("webhooks/<int:webhook_id>/enable/", webhook_views.webhook_enable, name="webhook-enable"),
+    path("webhooks/<int:webhook_id>/ping/", webhook_views.webhook_ping, name="webhook-ping"),
+    path(
+        "webhooks/<int:webhook_id>/deliveries/",
+        webhook_views.webhook_deliveries,
+        name="webhook-deliveries",
+    ),
 ]

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import auth_views as password_views
+from . import token_views
 from .forms import SignInForm
 
 app_name = "accounts"
@@ -17,6 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", token_views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_views.revoke_token, name="token-revoke"),
     path("password/change/", password_views.password_change, name="password_change"),
     path(
         "password/change/done/",

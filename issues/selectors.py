@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 
 from accounts.models import Membership, Team
 
 from .models import Issue, IssueEvent, Status
+
+_TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
 
 def _remember_role(user, team_id: int, role: str | None) -> None:
@@ -18,7 +22,7 @@ def _remember_role(user, team_id: int, role: str | None) -> None:
 
 def get_team_for_user(user, team_key: str) -> Team:
     """The team `team_key` if `user` may see it; Http404 otherwise (no existence leak)."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not _TEAM_KEY.match((team_key or "").upper()):
         raise Http404("No such team.")
     team = (
         Team.objects.visible_to(user)
@@ -39,7 +43,8 @@ def get_team_for_user(user, team_key: str) -> Team:
 def get_issue_for_user(user, key: str) -> Issue:
     """The issue with key `ENG-42` if `user` may see it; Http404 otherwise."""
     team_key, _, number = (key or "").upper().rpartition("-")
-    if not user.is_authenticated or not team_key or not number.isdigit() or len(number) > 9:
+    well_formed = _TEAM_KEY.match(team_key) and number.isascii() and number.isdigit()
+    if not user.is_authenticated or not well_formed or len(number) > 9:
         raise Http404("No such issue.")
     issue = (
         Issue.objects.visible_to(user)
@@ -170,9 +175,10 @@ def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) ->
     ordering = [o for o in ordering if o.lstrip("-") != "rank"] or ["priority"]
     unique = Issue.objects.filter(pk__in=issues.order_by().values("pk"))
     counts = dict(
-        unique.order_by().values_list("status_id").annotate(n=Count("pk")).values_list(
-            "status_id", "n"
-        )
+        unique.order_by()
+        .values_list("status_id")
+        .annotate(n=Count("pk"))
+        .values_list("status_id", "n")
     )
     ranked = (
         with_stale_flag(unique, timezone_now())

@@ -7,6 +7,7 @@ is listed with its default in `.env.example`.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -113,6 +114,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "issues",
     "notifications",
@@ -273,12 +277,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.drain_outbox",
         "schedule": timedelta(seconds=env_int("OUTBOX_DRAIN_SECONDS", 30)),
     },
+    "expire-idempotency-keys": {
+        "task": "issues.tasks.expire_idempotency_keys",
+        "schedule": timedelta(hours=1),
+    },
     "send-digests": {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(hour=env_int("DIGEST_HOUR", 7), minute=0),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Webhooks (notifications/webhooks.py): how long to wait for a receiver, attempts per
+# delivery (retried after WEBHOOK_RETRY_SECONDS, doubling), and how many deliveries in a
+# row may give up before the webhook is disabled and the team's admins are told.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_FAILURE_THRESHOLD = env_int("WEBHOOK_FAILURE_THRESHOLD", 10)
+_webhook_numbers = (WEBHOOK_TIMEOUT_SECONDS, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_SECONDS)
+if min(*_webhook_numbers, WEBHOOK_FAILURE_THRESHOLD) < 1:
+    raise ImproperlyConfigured("The WEBHOOK_* settings must be at least 1.")
+CELERY_BEAT_SCHEDULE["requeue-webhook-deliveries"] = {
+    "task": "notifications.tasks.requeue_webhook_deliveries",
+    "schedule": timedelta(minutes=1),
+}
 
 # Production hardening: on whenever DEBUG is off.
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -311,6 +334,74 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+
+# --- REST API (/api/v1/): DRF and drf-spectacular ------------------------------------
+# Token or session authentication, JSON only, problem-details errors, keyset pages,
+# throttles per user and per anonymous client. See issues/api/ and README "REST API".
+# A rate is "<count>/<second|minute|hour|day>"; an empty value switches that limit off.
+
+
+def _rate(name: str, value: str) -> str | None:
+    if value and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like 600/minute or be empty; got {value!r}.")
+    return value or None
+
+
+API_RATE_LIMIT_USER = _rate("API_RATE_LIMIT_USER", env_str("API_RATE_LIMIT_USER", "1200/minute"))
+API_RATE_LIMIT_ANON = _rate("API_RATE_LIMIT_ANON", env_str("API_RATE_LIMIT_ANON", "120/minute"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a 401 carries `WWW-Authenticate: Bearer`.
+        "accounts.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "issues.api.throttling.UserRateThrottle",
+        "issues.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"user": API_RATE_LIMIT_USER, "anon": API_RATE_LIMIT_ANON},
+    # Proxies whose X-Forwarded-For entry is trusted for the anonymous limit.
+    "NUM_PROXIES": env_int("API_TRUSTED_PROXIES", 0),
+    "DEFAULT_PAGINATION_CLASS": "issues.api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "issues.api.schema.ApiAutoSchema",
+    "DEFAULT_METADATA_CLASS": "issues.api.base.ApiMetadata",
+    "EXCEPTION_HANDLER": "issuetracker.exceptions.problem_exception_handler",
+    # ASCII-escaped JSON: a lone surrogate echoed in an error message cannot break it.
+    "UNICODE_JSON": False,
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Issue tracker API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (BASE_DIR / "issues" / "api" / "schema_description.md").read_text(),
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "IssueKindEnum": "issues.models.Issue.Kind",
+        "IssueChannelEnum": "issues.models.Issue.Channel",
+        "StatusCategoryEnum": "issues.models.Status.Category",
+        "RoleEnum": "accounts.models.Membership.Role",
+        "EventKindEnum": "issues.models.IssueEvent.Kind",
+        "NotificationKindEnum": "notifications.models.Notification.Kind",
+    },
+    "TAGS": [
+        {"name": "issues", "description": "Issues: list, create, change; their timeline."},
+        {"name": "comments", "description": "An issue's comments."},
+        {"name": "teams", "description": "Your teams: workflow, labels, members."},
+        {"name": "customers", "description": "People outside the teams who report problems."},
+        {"name": "notifications", "description": "Your in-app notifications."},
+        {"name": "me", "description": "Who you are."},
+    ],
+}
+# --- end of REST API settings --------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("issuetracker.api_urls")),
     path("teams/<str:team_key>/settings/", include("accounts.team_settings_urls")),
     path("inbox/", include("notifications.urls")),
     path("", include("issues.urls")),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, Outbox, Preference
+from .models import Notification, Outbox, Preference, Webhook, WebhookDelivery
 
 
 @admin.register(Notification)
@@ -39,6 +39,43 @@ class OutboxAdmin(admin.ModelAdmin):
     list_display = ("pk", "created_at", "processed_at", "attempts")
     list_filter = (("processed_at", admin.EmptyFieldListFilter),)
     readonly_fields = ("event_ids", "created_at", "processed_at", "attempts")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Read-only: team admins manage webhooks on their team's settings page (which
+    generates the secret and validates the URL); here they can only be deleted."""
+
+    list_display = ("url", "team", "is_active", "consecutive_failures", "disabled_at")
+    list_filter = ("is_active",)
+    list_select_related = ("team",)
+    search_fields = ("url",)
+    exclude = ("secret",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to each webhook, and how it went."""
+
+    list_display = (
+        "event_name", "webhook", "status", "attempts", "response_code", "created_at",
+        "delivered_at",
+    )  # fmt: skip
+    list_filter = ("status", "event_name")
+    list_select_related = ("webhook",)
+    raw_id_fields = ("webhook", "event")
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,11 @@
+import uuid
+
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import Team
 from issues.models import Issue, IssueEvent
 
 
@@ -116,3 +120,120 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"Outbox {self.pk} ({len(self.event_ids)} events)"
+
+
+# --- webhooks -----------------------------------------------------------------------
+
+
+class Webhook(models.Model):
+    """A URL of the team's own integration that gets a signed JSON POST per event.
+
+    `secret` signs every body (HMAC-SHA256) and is shown to the team's admins so the
+    receiver can verify it. `events` lists the names wanted; empty means all of them,
+    including names added later. `consecutive_failures` counts deliveries in a row that
+    gave up; at WEBHOOK_FAILURE_THRESHOLD the webhook is disabled (is_active False,
+    with disabled_at and disabled_reason) until an admin enables it again.
+    """
+
+    class Event(models.TextChoices):
+        ISSUE_CREATED = "issue.created", "Issue created"
+        ISSUE_UPDATED = "issue.updated", "Issue updated (any field)"
+        ISSUE_STATUS_CHANGED = "issue.status_changed", "Status changed"
+        ISSUE_ASSIGNED = "issue.assigned", "Someone assigned"
+        COMMENT_CREATED = "comment.created", "Comment added"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000, validators=[URLValidator(schemes=["http", "https"])])
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    # When the admins were mailed about the disabling (claimed before sending: once).
+    admins_notified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="webhooks_created",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "is_active"], name="notif_webhook_team_idx")]
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk} of team {self.team_id} → {self.url}"
+
+    def wants(self, name: str) -> bool:
+        return not self.events or name in self.events
+
+
+class WebhookDelivery(models.Model):
+    """One event (or test ping) sent to one webhook, with its attempts.
+
+    (webhook, event) is unique, so an outbox processed twice creates one delivery.
+    `uuid` is the id receivers see (payload "id", X-Tracker-Delivery) and stays the
+    same across retries. A sender claims an attempt (claimed_at, attempts + 1) with a
+    conditional update before it POSTs, so two workers never send the same attempt.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        FAILED = "failed", "Failed, will retry"
+        SUCCEEDED = "succeeded", "Succeeded"
+        GAVE_UP = "gave_up", "Gave up"
+
+    UNFINISHED = (Status.PENDING, Status.FAILED)
+    PING = "ping"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    # None for test pings.
+    event = models.ForeignKey(
+        IssueEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_deliveries",
+    )
+    event_name = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook", "event"], name="notifications_webhookdelivery_unique_event"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "failed", "succeeded", "gave_up"]),
+                name="notifications_webhookdelivery_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["webhook", "-created_at"], name="notif_whdelivery_recent_idx"),
+            # The periodic requeue looks only at unfinished deliveries that are due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "failed"]),
+                name="notif_whdelivery_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} to webhook {self.webhook_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in self.UNFINISHED

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from issues.models import IssueEvent, Status
 
+from . import webhooks
 from .models import Notification, Outbox, Preference
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def process_outbox(outbox_id: int, *, now: dt.datetime | None = None) -> int:
         if row is None:  # done already, or another worker has it right now
             return 0
         created = notify(row.event_ids)
+        webhooks.create_deliveries(row.event_ids)  # queued on commit, like the emails
         row.processed_at = now
         row.attempts += 1
         row.save(update_fields=["processed_at", "attempts"])

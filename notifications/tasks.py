@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from issues import services as issue_services
 
-from . import services
+from . import services, webhooks
 
 RETRYABLE = (ConnectionError, TimeoutError, socket.error, smtplib.SMTPException)
 
@@ -62,3 +62,34 @@ def send_digest(user_id: int) -> int:
 def sweep_stale_issues() -> int:
     """Periodic: record stale issues (one detection query) and notify, once per quiet spell."""
     return issue_services.sweep_stale(now=timezone.now())
+
+
+# --- webhooks -----------------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def deliver_webhook(self, delivery_id: int) -> None:
+    """One attempt at a webhook delivery; after a failure, retry with the backoff the
+    service chose. The attempt count and cap live in the delivery row (the service gives
+    up), not in Celery's retry counter. Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), a
+    retry would run at once, so it is left to requeue_webhook_deliveries instead."""
+    retry_in = webhooks.deliver(delivery_id)
+    if retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=retry_in)
+
+
+@shared_task(acks_late=True)
+def requeue_webhook_deliveries() -> int:
+    """Periodic: queue webhook deliveries whose task was lost (broker down, worker killed)."""
+    return webhooks.requeue_due_deliveries()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_webhook_disabled_email(webhook_id: int) -> int:
+    return webhooks.send_disabled_email(webhook_id)

@@ -4,25 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('issues', '0003_search_index'),
+        ("issues", "0003_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='issue',
-            name='stale_escalated_for',
+            model_name="issue",
+            name="stale_escalated_for",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='issue',
-            name='stale_reported_for',
+            model_name="issue",
+            name="stale_reported_for",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AlterField(
-            model_name='issueevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'created'), ('title_changed', 'changed the title'), ('description_changed', 'edited the description'), ('status_changed', 'changed the status'), ('priority_changed', 'changed the priority'), ('kind_changed', 'changed the kind'), ('channel_changed', 'changed the channel'), ('due_date_changed', 'changed the due date'), ('assigned', 'assigned'), ('unassigned', 'unassigned'), ('labeled', 'added a label'), ('unlabeled', 'removed a label'), ('commented', 'commented'), ('comment_edited', 'edited a comment'), ('customer_linked', 'linked a customer'), ('customer_unlinked', 'unlinked the customer'), ('marked_duplicate', 'marked as duplicate'), ('unmarked_duplicate', 'unmarked as duplicate'), ('became_stale', 'became stale'), ('stale_escalated', 'stale issue escalated')], max_length=24),
+            model_name="issueevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "created"),
+                    ("title_changed", "changed the title"),
+                    ("description_changed", "edited the description"),
+                    ("status_changed", "changed the status"),
+                    ("priority_changed", "changed the priority"),
+                    ("kind_changed", "changed the kind"),
+                    ("channel_changed", "changed the channel"),
+                    ("due_date_changed", "changed the due date"),
+                    ("assigned", "assigned"),
+                    ("unassigned", "unassigned"),
+                    ("labeled", "added a label"),
+                    ("unlabeled", "removed a label"),
+                    ("commented", "commented"),
+                    ("comment_edited", "edited a comment"),
+                    ("customer_linked", "linked a customer"),
+                    ("customer_unlinked", "unlinked the customer"),
+                    ("marked_duplicate", "marked as duplicate"),
+                    ("unmarked_duplicate", "unmarked as duplicate"),
+                    ("became_stale", "became stale"),
+                    ("stale_escalated", "stale issue escalated"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

@@ -25,7 +25,10 @@ def test_anonymous_is_sent_to_sign_in(client, issue):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-@pytest.mark.parametrize("key", ["ENG-999", "NOPE-1", "ENG", "ENG-x", "ENG-99999999999999", "-1"])
+@pytest.mark.parametrize(
+    "key",
+    ["ENG-999", "NOPE-1", "ENG", "ENG-x", "ENG-99999999999999", "-1", "EN%00G-1", "ENG-%C2%B2"],
+)
 def test_unknown_keys_are_404(client, bob, key):
     client.force_login(bob)
     assert client.get(f"/issues/{key}/").status_code == 404
@@ -71,3 +74,8 @@ def test_issue_page_query_count_is_fixed(
     grow(10)
     with django_assert_num_queries(12):
         assert client.get(url(issue)).status_code == 200
+
+
+def test_team_urls_with_odd_bytes_are_404(client, bob):
+    client.force_login(bob)
+    assert client.get("/teams/EN%00G/issues/").status_code == 404

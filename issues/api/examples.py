@@ -1,0 +1,144 @@
+"""Example requests and responses for the OpenAPI schema (/api/docs/ shows them)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample
+
+
+def ok(name: str, value, **kwargs) -> OpenApiExample:
+    """An example response (200 unless `status_codes` says otherwise)."""
+    return OpenApiExample(name, value=value, response_only=True, **kwargs)
+
+
+def request(name: str, value) -> OpenApiExample:
+    return OpenApiExample(name, value=value, request_only=True)
+
+
+ISSUE_EXAMPLE = {
+    "key": "ENG-42",
+    "team": "ENG",
+    "number": 42,
+    "title": "Checkout fails with a 500 for EU cards",
+    "description": "Since this morning, paying with a **EU** card fails.",
+    "description_html": "<p>Since this morning, paying with a <strong>EU</strong> card fails.</p>",
+    "kind": "bug",
+    "priority": "urgent",
+    "status": "In progress",
+    "status_category": "in_progress",
+    "assignees": ["bob"],
+    "labels": ["payments"],
+    "reporter": "sam",
+    "customer": 7,
+    "channel": "api",
+    "due_date": None,
+    "duplicate_of": None,
+    "is_stale": False,
+    "created_at": "2026-03-02T09:15:00Z",
+    "last_activity_at": "2026-03-02T10:40:00Z",
+    "resolved_at": None,
+    "version": 3,
+    "url": "https://tracker.example.com/api/v1/issues/ENG-42/",
+    "html_url": "https://tracker.example.com/issues/ENG-42/",
+}
+
+CUSTOMER_EXAMPLE = {
+    "id": 7,
+    "name": "Dana Smith",
+    "email": "dana@acme.example",
+    "organization": "Acme Corp",
+    "phone": "",
+    "created_at": "2026-02-11T14:02:00Z",
+    "url": "https://tracker.example.com/api/v1/customers/7/",
+}
+
+NOTIFICATION_EXAMPLE = {
+    "id": 88,
+    "kind": "assigned",
+    "issue": "ENG-42",
+    "issue_title": "Checkout fails with a 500 for EU cards",
+    "event": 301,
+    "actor": "alice",
+    "created_at": "2026-03-02T10:40:00Z",
+    "read_at": None,
+    "is_read": False,
+}
+
+ME_RESPONSE = {
+    "username": "sam",
+    "name": "Sam Support",
+    "email": "sam@example.com",
+    "teams": [{"key": "ENG", "name": "Engineering", "role": "support"}],
+}
+
+TEAM_RESPONSE = {
+    "key": "ENG",
+    "name": "Engineering",
+    "description": "",
+    "role": "member",
+    "url": "https://tracker.example.com/api/v1/teams/ENG/",
+    "statuses": [
+        {"name": "New", "category": "triage", "position": 0, "stale_after": "P2D"},
+        {"name": "Resolved", "category": "done", "position": 4, "stale_after": None},
+    ],
+    "labels": [{"name": "payments", "color": "#d73a4a", "description": ""}],
+    "members": [{"username": "bob", "name": "Bob", "role": "member"}],
+}
+
+READ_RESPONSE = {**NOTIFICATION_EXAMPLE, "read_at": "2026-03-02T11:00:00Z"}
+
+READ_ALL_RESPONSE = {"marked_read": 3}
+
+CREATE_REQUEST = {
+    "team": "ENG",
+    "title": "Checkout fails with a 500 for EU cards",
+    "description": "Since this morning, paying with a **EU** card fails.",
+    "kind": "bug",
+    "priority": "urgent",
+    "labels": ["payments"],
+}
+
+TRIAGE_REQUEST = {"status": "In progress", "assignees": ["bob"], "priority": "high"}
+
+COMMENTS_RESPONSE = {
+    "id": 12,
+    "author": "sam",
+    "body": "Customer confirms it happens on **every** EU card.",
+    "body_html": "<p>Customer confirms it happens on <strong>every</strong> EU card.</p>",
+    "public": False,
+    "created_at": "2026-03-02T10:40:00Z",
+    "edited_at": None,
+}
+
+COMMENT_REQUEST = {"body": "Fixed in the 2.3.1 release; @bob please verify."}
+
+COMMENTED_RESPONSE = {
+    "id": 13,
+    "author": "alice",
+    "body": "Fixed in the 2.3.1 release; @bob please verify.",
+    "body_html": "<p>Fixed in the 2.3.1 release; @bob please verify.</p>",
+    "public": False,
+    "created_at": "2026-03-03T08:00:00Z",
+    "edited_at": None,
+}
+
+CUSTOMER_REQUEST = {"name": "Dana Smith", "email": "dana@acme.example", "organization": "Acme Corp"}
+
+TEAMS_RESPONSE = {
+    "key": "ENG",
+    "name": "Engineering",
+    "description": "",
+    "role": "member",
+    "url": "https://tracker.example.com/api/v1/teams/ENG/",
+}
+
+TIMELINE_RESPONSE = {
+    "id": 301,
+    "kind": "status_changed",
+    "actor": "bob",
+    "created_at": "2026-03-02T10:40:00Z",
+    "from_status": "New",
+    "to_status": "In progress",
+    "subject_user": None,
+    "comment": None,
+    "data": {"from": "New", "to": "In progress"},
+}

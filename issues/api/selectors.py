@@ -1,0 +1,152 @@
+"""The reads behind the API endpoints: each loads what its serializer shows in a fixed
+number of queries, whatever the number of rows.
+
+They build on the same QuerySet methods and access helpers as the pages
+(`visible_to`, `issues.selectors.get_issue_for_user` / `get_team_for_user`); they live
+here only because they serve the API alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Membership, Team
+from notifications.models import Notification
+
+from ..filters import with_stale_flag
+from ..models import Comment, Customer, Issue, IssueEvent, Label, Status
+
+User = get_user_model()
+
+
+def _my_role(user) -> Subquery:
+    return Subquery(Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1])
+
+
+def list_teams(user) -> QuerySet[Team]:
+    """The teams `user` belongs to, each with `my_role`."""
+    return Team.objects.visible_to(user).annotate(my_role=_my_role(user))
+
+
+def get_team_detail(team: Team) -> Team:
+    """The team with its statuses (workflow order), labels and members loaded."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(
+        [team],
+        Prefetch(
+            "statuses", queryset=Status.objects.order_by("position", "pk"), to_attr="status_list"
+        ),
+        Prefetch(
+            "labels", queryset=Label.objects.order_by(Lower("name"), "pk"), to_attr="label_list"
+        ),
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("user").order_by("user__username", "pk"),
+            to_attr="member_list",
+        ),
+    )
+    return team
+
+
+def list_issues(user, *, now: dt.datetime | None = None) -> QuerySet[Issue]:
+    """Issues of the user's teams with the list columns: the base the filters narrow.
+
+    Rows carry `is_stale`, `assignee_list` and `label_list`.
+    """
+    return (
+        with_stale_flag(Issue.objects.visible_to(user), now or timezone.now())
+        .select_related("team", "status", "reporter", "duplicate_of__team")
+        .prefetch_related(
+            Prefetch(
+                "assignees", queryset=User.objects.order_by("username"), to_attr="assignee_list"
+            ),
+            Prefetch(
+                "labels", queryset=Label.objects.order_by(Lower("name")), to_attr="label_list"
+            ),
+        )
+    )
+
+
+def load_issue(issue: Issue, *, now: dt.datetime | None = None) -> Issue:
+    """Load the assignees and labels of one issue (from get_issue_for_user) and set
+    `is_stale` the way the list computes it in SQL."""
+    from django.db.models import prefetch_related_objects
+
+    now = now or timezone.now()
+    prefetch_related_objects(
+        [issue],
+        Prefetch("assignees", queryset=User.objects.order_by("username"), to_attr="assignee_list"),
+        Prefetch("labels", queryset=Label.objects.order_by(Lower("name")), to_attr="label_list"),
+    )
+    stale_after = issue.status.stale_after
+    issue.is_stale = bool(
+        issue.resolved_at is None and stale_after and issue.last_activity_at + stale_after < now
+    )
+    return issue
+
+
+def list_comments(issue: Issue) -> QuerySet[Comment]:
+    return Comment.objects.filter(issue=issue).select_related("author")
+
+
+def list_timeline(issue: Issue) -> QuerySet[IssueEvent]:
+    return IssueEvent.objects.filter(issue=issue).select_related(
+        "actor", "from_status", "to_status", "subject_user"
+    )
+
+
+def _may_see_customers(user) -> bool:
+    # Customers belong to no team: anyone who works in a team may look them up.
+    return user.is_authenticated and (
+        user.is_superuser or Membership.objects.filter(user=user).exists()
+    )
+
+
+def list_customers(user, *, q: str = "") -> QuerySet[Customer]:
+    """Customers matching `q` (name, email or organization contain it)."""
+    if not _may_see_customers(user):
+        return Customer.objects.none()
+    customers = Customer.objects.all()
+    for word in q.split()[:10]:
+        customers = customers.filter(
+            Q(name__icontains=word) | Q(email__icontains=word) | Q(organization__icontains=word)
+        )
+    return customers
+
+
+def get_customer_for_user(user, pk: int) -> Customer:
+    customer = Customer.objects.filter(pk=pk).first() if _may_see_customers(user) else None
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def list_notifications(user, *, unread: bool | None = None) -> QuerySet[Notification]:
+    notes = Notification.objects.filter(recipient=user).select_related(
+        "issue__team", "event__actor"
+    )
+    if unread is not None:
+        notes = notes.filter(read_at__isnull=unread)
+    return notes
+
+
+def get_notification_for_user(user, pk: int) -> Notification:
+    note = Notification.objects.filter(recipient=user, pk=pk).first()
+    if note is None:
+        raise Http404("No such notification.")
+    return note
+
+
+def get_me(user):
+    """The user with their teams and roles (`team_list`: memberships with teams)."""
+    user.team_list = list(
+        Membership.objects.filter(user=user).select_related("team").order_by("team__key")
+    )
+    return user

@@ -1,0 +1,488 @@
+"""API serializers. Output: read-only ModelSerializers with explicit fields, fed by the
+selectors in issues/api/selectors.py (nothing here queries). Input: one plain Serializer
+per operation, checking shape and turning names into objects of the right team; the
+views pass `validated_data` to the services, which apply the rules.
+
+One vocabulary for reading and writing: people are usernames, statuses and labels are
+names, priorities are `urgent`, `high`, `medium`, `low`, `none` (as in the list
+filters), issues are keys (`ENG-42`) and customers are ids.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from accounts.models import Membership, Team
+from notifications.models import Notification
+
+from .. import selectors
+from ..filters import PRIORITY_NAMES
+from ..models import Comment, Customer, Issue, IssueEvent, Label, Status
+from ..services import TEXT_MAX, TITLE_MAX
+
+User = get_user_model()
+
+# "none" rather than the filters' alias "no" for "No priority".
+PRIORITY_CHOICES = [name for name in PRIORITY_NAMES if name != "no"]
+PRIORITY_BY_VALUE = {int(PRIORITY_NAMES[name]): name for name in PRIORITY_CHOICES}
+NAME_MAX = 150
+LIST_MAX = 50
+
+
+# --- fields -------------------------------------------------------------------------
+
+
+class PriorityField(serializers.ChoiceField):
+    """`urgent`, `high`, `medium`, `low` or `none`; stored as 1 to 5."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PRIORITY_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        return PRIORITY_NAMES[super().to_internal_value(data)]
+
+    def to_representation(self, value):
+        return PRIORITY_BY_VALUE.get(int(value), "none")
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class NamesField(serializers.Field):
+    """A read-only list of related rows shown by one attribute (username, name)."""
+
+    def __init__(self, attribute: str, **kwargs):
+        self.attribute = attribute
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return [getattr(item, self.attribute) for item in value]
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ApiUrlField(serializers.Field):
+    """The absolute URL of the row's own API endpoint."""
+
+    def __init__(self, view_name: str, lookup: str, **kwargs):
+        self.view_name, self.lookup = view_name, lookup
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        url = reverse(self.view_name, args=[getattr(value, self.lookup)])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PageUrlField(serializers.Field):
+    """The absolute URL of the row's page in the web app."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        url = value.get_absolute_url()
+        return request.build_absolute_uri(url) if request else url
+
+
+def _names(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=NAME_MAX),
+        max_length=LIST_MAX,
+        required=False,
+        help_text=help_text,
+    )
+
+
+# --- output -------------------------------------------------------------------------
+
+
+class StatusOutput(serializers.ModelSerializer):
+    stale_after = serializers.DurationField(
+        format="iso-8601",
+        read_only=True,
+        allow_null=True,
+        help_text="An open issue here with no activity for this long is stale (ISO 8601).",
+    )
+
+    class Meta:
+        model = Status
+        fields = ("name", "category", "position", "stale_after")
+        read_only_fields = fields
+
+
+class LabelOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Label
+        fields = ("name", "color", "description")
+        read_only_fields = fields
+
+
+class MemberOutput(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("username", "name", "role")
+        read_only_fields = fields
+
+
+class TeamOutput(serializers.ModelSerializer):
+    url = ApiUrlField("api:team-detail", "key")
+    role = serializers.ChoiceField(
+        source="my_role",
+        choices=Membership.Role.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Your role in the team (null for site administrators who are not members).",
+    )
+
+    class Meta:
+        model = Team
+        fields = ("key", "name", "description", "role", "url")
+        read_only_fields = fields
+
+
+class TeamDetailOutput(TeamOutput):
+    statuses = StatusOutput(many=True, read_only=True, source="status_list")
+    labels = LabelOutput(many=True, read_only=True, source="label_list")
+    members = MemberOutput(many=True, read_only=True, source="member_list")
+
+    class Meta(TeamOutput.Meta):
+        fields = (*TeamOutput.Meta.fields, "statuses", "labels", "members")
+        read_only_fields = fields
+
+
+class IssueOutput(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True, help_text="Team key and number, e.g. ENG-42.")
+    team = serializers.CharField(source="team.key", read_only=True)
+    status = serializers.CharField(source="status.name", read_only=True)
+    status_category = serializers.ChoiceField(
+        source="status.category", choices=Status.Category.choices, read_only=True
+    )
+    priority = PriorityField(read_only=True)
+    assignees = NamesField("username", source="assignee_list", help_text="Usernames.")
+    labels = NamesField("name", source="label_list", help_text="Label names.")
+    reporter = serializers.CharField(
+        source="reporter.username", read_only=True, allow_null=True, help_text="A username."
+    )
+    customer = serializers.IntegerField(
+        source="customer_id", read_only=True, allow_null=True, help_text="A customer id."
+    )
+    duplicate_of = serializers.CharField(
+        source="duplicate_of.key", read_only=True, allow_null=True, help_text="An issue key."
+    )
+    is_stale = serializers.BooleanField(
+        read_only=True, help_text="Open and without activity for longer than its status allows."
+    )
+    url = ApiUrlField("api:issue-detail", "key")
+    html_url = PageUrlField(help_text="The issue's page.")
+
+    class Meta:
+        model = Issue
+        fields = (
+            "key",
+            "team",
+            "number",
+            "title",
+            "description",
+            "description_html",
+            "kind",
+            "priority",
+            "status",
+            "status_category",
+            "assignees",
+            "labels",
+            "reporter",
+            "customer",
+            "channel",
+            "due_date",
+            "duplicate_of",
+            "is_stale",
+            "created_at",
+            "last_activity_at",
+            "resolved_at",
+            "version",
+            "url",
+            "html_url",
+        )
+        read_only_fields = fields
+        extra_kwargs = {
+            "description_html": {"help_text": "The description rendered and sanitized."},
+            "version": {"help_text": "Bumped by every change; the ETag carries it."},
+        }
+
+
+class CommentOutput(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True, allow_null=True)
+    public = serializers.BooleanField(
+        source="is_public", read_only=True, help_text="Public comments are what the customer sees."
+    )
+
+    class Meta:
+        model = Comment
+        fields = ("id", "author", "body", "body_html", "public", "created_at", "edited_at")
+        read_only_fields = fields
+
+
+class IssueEventOutput(serializers.ModelSerializer):
+    actor = serializers.CharField(
+        source="actor.username", read_only=True, allow_null=True, help_text="Null: the system."
+    )
+    from_status = serializers.CharField(source="from_status.name", read_only=True, allow_null=True)
+    to_status = serializers.CharField(source="to_status.name", read_only=True, allow_null=True)
+    subject_user = serializers.CharField(
+        source="subject_user.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who was assigned or unassigned.",
+    )
+    comment = serializers.IntegerField(source="comment_id", read_only=True, allow_null=True)
+    data = serializers.DictField(read_only=True, help_text="The event's details (from, to, ...).")
+
+    class Meta:
+        model = IssueEvent
+        fields = (
+            "id",
+            "kind",
+            "actor",
+            "created_at",
+            "from_status",
+            "to_status",
+            "subject_user",
+            "comment",
+            "data",
+        )
+        read_only_fields = fields
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+    url = ApiUrlField("api:customer-detail", "pk")
+
+    class Meta:
+        model = Customer
+        fields = ("id", "name", "email", "organization", "phone", "created_at", "url")
+        read_only_fields = fields
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    issue = serializers.CharField(source="issue.key", read_only=True)
+    issue_title = serializers.CharField(source="issue.title", read_only=True)
+    event = serializers.IntegerField(source="event_id", read_only=True)
+    actor = serializers.CharField(source="event.actor.username", read_only=True, allow_null=True)
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = (
+            "id",
+            "kind",
+            "issue",
+            "issue_title",
+            "event",
+            "actor",
+            "created_at",
+            "read_at",
+            "is_read",
+        )
+        read_only_fields = fields
+
+    def get_is_read(self, note) -> bool:
+        return note.read_at is not None
+
+
+class MembershipOutput(serializers.ModelSerializer):
+    key = serializers.CharField(source="team.key", read_only=True)
+    name = serializers.CharField(source="team.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("key", "name", "role")
+        read_only_fields = fields
+
+
+class MeOutput(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    teams = MembershipOutput(many=True, read_only=True, source="team_list")
+
+    class Meta:
+        model = User
+        fields = ("username", "name", "email", "teams")
+        read_only_fields = fields
+
+
+class ReadCountOutput(serializers.Serializer):
+    marked_read = serializers.IntegerField(help_text="How many notifications changed.")
+
+
+# --- input --------------------------------------------------------------------------
+
+
+class _StrictInput(serializers.Serializer):
+    """Refuses fields it does not know (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {name[:100]: ["Unknown field: it cannot be set here."] for name in unknown[:20]}
+        try:
+            value = super().to_internal_value(data)
+            if errors:  # name every bad field at once, not the unknown ones first
+                self.validate(value)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                errors = {**error.detail, **errors}
+            raise serializers.ValidationError(errors or error.detail) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+def _lookup_errors(team: Team, attrs: dict, user) -> tuple[dict, dict]:
+    """Turn names into the team's objects. Anything of another team is "not found"."""
+    resolved, errors = {}, {}
+    if attrs.get("status") is not None:
+        status = Status.objects.filter(team=team, name__iexact=attrs["status"]).first()
+        if status is None:
+            names = ", ".join(
+                Status.objects.filter(team=team).order_by("position").values_list("name", flat=True)
+            )
+            errors["status"] = [
+                f"{team.key} has no status {attrs['status']!r}; use one of: {names}."
+            ]
+        resolved["status"] = status
+    if attrs.get("labels") is not None:
+        wanted = list(dict.fromkeys(name.lower() for name in attrs["labels"]))
+        found = {
+            label.name.lower(): label
+            for label in Label.objects.annotate(lname=Lower("name")).filter(
+                team=team, lname__in=wanted
+            )
+        }
+        missing = [name for name in attrs["labels"] if name.lower() not in found]
+        if missing:
+            errors["labels"] = [f"{team.key} has no label {name!r}." for name in missing]
+        resolved["labels"] = [found[name] for name in wanted if name in found]
+    if attrs.get("assignees") is not None:
+        wanted = list(dict.fromkeys(attrs["assignees"]))
+        found = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=wanted, memberships__team=team, is_active=True
+            )
+        }
+        missing = [name for name in wanted if name not in found]
+        if missing:
+            errors["assignees"] = [f"{name} is not a member of {team.key}." for name in missing]
+        resolved["assignees"] = [found[name] for name in wanted if name in found]
+    if "customer" in attrs:
+        if attrs["customer"] is None:
+            resolved["customer"] = None
+        else:
+            customer = Customer.objects.filter(pk=attrs["customer"]).first()
+            if customer is None:
+                errors["customer"] = [f"No customer with id {attrs['customer']}."]
+            resolved["customer"] = customer
+    if "duplicate_of" in attrs:
+        key = attrs["duplicate_of"]
+        if key is None:
+            resolved["duplicate_of"] = None
+        else:
+            try:
+                resolved["duplicate_of"] = selectors.get_issue_for_user(user, key)
+            except Http404:
+                errors["duplicate_of"] = [f"No issue {key} that you can see."]
+    return resolved, errors
+
+
+def _resolve(serializer: serializers.Serializer, team: Team, attrs: dict) -> dict:
+    resolved, errors = _lookup_errors(team, attrs, serializer.context["request"].user)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return {**attrs, **resolved}
+
+
+@extend_schema_serializer(component_name="IssueCreateInput")
+class IssueCreateInput(_StrictInput):
+    team = serializers.CharField(max_length=10, help_text="The team's key, e.g. ENG.")
+    title = serializers.CharField(max_length=TITLE_MAX)
+    description = serializers.CharField(
+        max_length=TEXT_MAX, required=False, allow_blank=True, help_text="Markdown."
+    )
+    kind = serializers.ChoiceField(choices=Issue.Kind.choices, required=False)
+    priority = PriorityField(required=False)
+    status = serializers.CharField(
+        max_length=NAME_MAX,
+        required=False,
+        help_text="A status name of the team; by default its first triage status.",
+    )
+    assignees = _names("Usernames of team members (needs the triage right).")
+    labels = _names("Label names of the team (needs the triage right).")
+    customer = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**53, help_text="A customer id."
+    )
+    channel = serializers.ChoiceField(
+        choices=Issue.Channel.choices,
+        required=False,
+        help_text="Where the issue came from; `api` by default.",
+    )
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate_team(self, value: str) -> Team:
+        try:
+            return selectors.get_team_for_user(self.context["request"].user, value)
+        except Http404:
+            raise serializers.ValidationError(
+                f"No team {value!r} that you are a member of."
+            ) from None
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("channel", Issue.Channel.API)
+        return _resolve(self, attrs["team"], attrs)
+
+
+class IssueUpdateInput(_StrictInput):
+    """Every field is optional: only those sent change. Null clears customer, due date
+    and duplicate_of; an empty list clears assignees or labels."""
+
+    title = serializers.CharField(max_length=TITLE_MAX, required=False)
+    description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Issue.Kind.choices, required=False)
+    priority = PriorityField(required=False)
+    status = serializers.CharField(max_length=NAME_MAX, required=False, help_text="A status name.")
+    assignees = _names("Usernames: the issue's assignees become exactly these.")
+    labels = _names("Label names: the issue's labels become exactly these.")
+    customer = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**53, help_text="A customer id."
+    )
+    channel = serializers.ChoiceField(choices=Issue.Channel.choices, required=False)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    duplicate_of = serializers.CharField(
+        max_length=24,
+        required=False,
+        allow_null=True,
+        help_text="The key of the original issue (same team); closes this one. Null unmarks.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        return _resolve(self, self.context["issue"].team, attrs)
+
+
+class CommentInput(_StrictInput):
+    body = serializers.CharField(max_length=TEXT_MAX, help_text="Markdown; @username mentions.")
+    public = serializers.BooleanField(
+        default=False, help_text="Visible to the customer. Internal (false) by default."
+    )
+
+
+class CustomerInput(_StrictInput):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)

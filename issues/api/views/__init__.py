@@ -1,0 +1,27 @@
+"""REST API views, under /api/v1/. Each reads: access helper (404 for outsiders),
+input serializer, service, output serializer. Reads use the selectors in
+issues/api/selectors.py; errors become problem details in issuetracker/exceptions.py.
+"""
+
+from .customers import CustomerDetail, CustomerListCreate
+from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
+from .notifications import NotificationList, NotificationRead, NotificationReadAll
+from .people import MeView, TeamDetail, TeamList
+from .plumbing import NotFoundView, ProblemTypeView
+
+__all__ = [
+    "CustomerDetail",
+    "CustomerListCreate",
+    "IssueComments",
+    "IssueDetail",
+    "IssueListCreate",
+    "IssueTimeline",
+    "MeView",
+    "NotFoundView",
+    "NotificationList",
+    "NotificationRead",
+    "NotificationReadAll",
+    "ProblemTypeView",
+    "TeamDetail",
+    "TeamList",
+]
