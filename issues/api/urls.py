@@ -16,6 +16,10 @@ urlpatterns = [
     re_path(r"^me/$", views.MeView.as_view(), name="me"),
     re_path(r"^teams/$", views.TeamList.as_view(), name="team-list"),
     re_path(rf"^teams/{TEAM_KEY}/$", views.TeamDetail.as_view(), name="team-detail"),
+    re_path(rf"^teams/{TEAM_KEY}/webhooks/$", views.WebhookList.as_view(), name="webhook-list"),
+    re_path(
+        rf"^teams/{TEAM_KEY}/webhooks/{ID}/$", views.WebhookDetail.as_view(), name="webhook-detail"
+    ),
     re_path(r"^issues/$", views.IssueListCreate.as_view(), name="issue-list"),
     re_path(rf"^issues/{ISSUE_KEY}/$", views.IssueDetail.as_view(), name="issue-detail"),
     re_path(

@@ -8,6 +8,7 @@ from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
 from .plumbing import NotFoundView, ProblemTypeView
+from .webhooks import WebhookDetail, WebhookList
 
 __all__ = [
     "CustomerDetail",
@@ -24,4 +25,6 @@ __all__ = [
     "ProblemTypeView",
     "TeamDetail",
     "TeamList",
+    "WebhookDetail",
+    "WebhookList",
 ]
