@@ -57,3 +57,18 @@ def test_concurrent_comments_each_write_their_event_and_bump_the_version(eng, bo
     issue.refresh_from_db()
     assert issue.version == 11  # no lost update of the counter
     assert IssueEvent.objects.filter(issue=issue, kind="commented").count() == 10
+
+
+def test_concurrent_stale_sweeps_report_each_issue_once(eng, alice):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    for i in range(15):
+        services.create_issue(eng, actor=alice, title=f"quiet {i}", now=long_ago)
+    now = long_ago + dt.timedelta(days=3)  # stale (2 days in New), not yet escalated
+    errors = run_concurrently(4, lambda i: services.sweep_stale(now=now))
+    assert errors == []
+    assert IssueEvent.objects.filter(kind="became_stale").count() == 15
+    assert IssueEvent.objects.filter(kind="became_stale").values("issue").distinct().count() == 15
