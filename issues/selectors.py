@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Membership, Team
 
@@ -166,12 +168,9 @@ def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) ->
     """The board: one column per status in order, each with its first `per_column` issues
     of the (already filtered and ordered) list and its total count. Each issue appears
     once even when a filter joins several rows per issue. Fixed number of queries."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
     from .filters import with_stale_flag
 
-    ordering = [o for o in (issues.query.order_by or ("priority", "-last_activity_at"))]
+    ordering = list(issues.query.order_by or ("priority", "-last_activity_at"))
     ordering = [o for o in ordering if o.lstrip("-") != "rank"] or ["priority"]
     unique = Issue.objects.filter(pk__in=issues.order_by().values("pk"))
     counts = dict(
@@ -181,7 +180,7 @@ def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) ->
         .values_list("status_id", "n")
     )
     ranked = (
-        with_stale_flag(unique, timezone_now())
+        with_stale_flag(unique, timezone.now())
         .select_related("team", "status")
         .prefetch_related(
             Prefetch("assignees", to_attr="assignee_list"),
@@ -203,15 +202,7 @@ def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) ->
     ]
 
 
-def timezone_now():
-    from django.utils import timezone
-
-    return timezone.now()
-
-
 def _expr(order: str):
-    from django.db.models import F
-
     return F(order[1:]).desc() if order.startswith("-") else F(order).asc()
 
 

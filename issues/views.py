@@ -12,7 +12,6 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
@@ -492,9 +491,3 @@ def preview(request):
     text = request.POST.get("body") or request.POST.get("description") or ""
     html = markdown.render(text[:100_000])
     return HttpResponse(html or '<p class="muted">Nothing to preview.</p>')
-
-
-def list_url(team: Team, **params) -> str:
-    return reverse("issues:list", args=[team.key]) + (
-        "?" + urlencode(params, doseq=True) if params else ""
-    )

@@ -9,7 +9,6 @@ them so far; when a page needs them, they move next to their models' services.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -18,7 +17,6 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Membership, User
-from notifications.models import Notification
 
 from ..models import Customer
 from ..services import DomainError
@@ -75,14 +73,3 @@ def create_customer(
         raise DomainError(
             f"A customer with the email {email} exists already.", field="email"
         ) from None
-
-
-def mark_read(
-    user: User, notification_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None
-) -> int:
-    """Mark the user's unread notifications read (all of them when ids is None).
-    Returns how many changed; marking a read one again changes nothing."""
-    notes = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if notification_ids is not None:
-        notes = notes.filter(pk__in=list(notification_ids))
-    return notes.update(read_at=now or timezone.now())

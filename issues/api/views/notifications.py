@@ -7,9 +7,10 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notifications import services as notifications_services
+
 from .. import examples
 from .. import selectors as api_selectors
-from .. import services as api_services
 from ..base import ID_SCHEMA, ApiViewMixin
 from ..pagination import KeysetPagination
 from ..serializers import NotificationOutput, ReadCountOutput
@@ -58,7 +59,7 @@ class NotificationList(ApiViewMixin, generics.ListAPIView):
 class NotificationRead(ApiViewMixin, APIView):
     def post(self, request, **kwargs):
         note = api_selectors.get_notification_for_user(request.user, int(kwargs["id"]))
-        api_services.mark_read(request.user, [note.pk])
+        notifications_services.mark_read(request.user, [note.pk])
         note = api_selectors.list_notifications(request.user).get(pk=note.pk)
         return Response(NotificationOutput(note).data)
 
@@ -73,4 +74,4 @@ class NotificationRead(ApiViewMixin, APIView):
 )
 class NotificationReadAll(ApiViewMixin, APIView):
     def post(self, request):
-        return Response({"marked_read": api_services.mark_read(request.user)})
+        return Response({"marked_read": notifications_services.mark_read(request.user)})
