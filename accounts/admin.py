@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, IdempotencyKey, Membership, Team, User
+from .models import ApiToken, AuditEntry, IdempotencyKey, Membership, Team, User
 
 
 @admin.register(User)
@@ -90,4 +90,26 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the application and never edited."""
+
+    list_display = ("created_at", "actor_name", "action", "team", "subject_name", "target", "ip")
+    list_filter = ("action", "team")
+    search_fields = ("actor_name", "subject_name", "target", "ip")
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

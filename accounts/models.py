@@ -165,3 +165,66 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency key {self.key!r} of user {self.user_id}"
+
+
+class AuditEntry(models.Model):
+    """One security-relevant action, written by accounts/audit.py and never changed.
+
+    `team` is set for a team's settings and memberships; account actions (tokens,
+    sign-ins, passwords) have no team and name the account in `subject`, so the
+    admins of the subject's teams can see them. `actor_name` and `subject_name` keep
+    the usernames as they were, should the accounts be renamed or deleted later.
+    """
+
+    class Action(models.TextChoices):
+        MEMBER_ADDED = "member_added", "added a member"
+        ROLE_CHANGED = "role_changed", "changed a role"
+        MEMBER_REMOVED = "member_removed", "removed a member"
+        STATUS_ADDED = "status_added", "added a status"
+        STATUS_CHANGED = "status_changed", "changed a status"
+        STATUS_MOVED = "status_moved", "moved a status"
+        STATUS_DELETED = "status_deleted", "deleted a status"
+        LABEL_ADDED = "label_added", "added a label"
+        LABEL_CHANGED = "label_changed", "changed a label"
+        LABEL_DELETED = "label_deleted", "deleted a label"
+        WEBHOOK_ADDED = "webhook_added", "added a webhook"
+        WEBHOOK_CHANGED = "webhook_changed", "changed a webhook"
+        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "rotated a webhook secret"
+        WEBHOOK_DELETED = "webhook_deleted", "deleted a webhook"
+        TEAM_CHANGED = "team_changed", "changed the team settings"
+        TOKEN_CREATED = "token_created", "created an API token"
+        TOKEN_REVOKED = "token_revoked", "revoked an API token"
+        LOGIN_SUCCEEDED = "login_succeeded", "signed in"
+        LOGIN_FAILED = "login_failed", "failed to sign in"
+        LOGIN_THROTTLED = "login_throttled", "was refused sign-in after repeated failures"
+        PASSWORD_CHANGED = "password_changed", "changed their password"
+        PASSWORD_RESET = "password_reset", "reset their password"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    subject_name = models.CharField(max_length=254, blank=True)
+    target = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="accounts_audit_team_idx"),
+            models.Index(fields=["subject", "-created_at"], name="accounts_audit_subject_idx"),
+            models.Index(fields=["-created_at"], name="accounts_audit_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_name or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.target}"

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from issues.services import DomainError
 
-from . import permissions
+from . import audit, permissions
 from .models import Membership, Team
 
 User = get_user_model()
@@ -67,6 +67,9 @@ def add_member(team: Team, *, user: User, role: str, actor: User | None) -> Memb
     if Membership.objects.filter(team=team, user=user).exists():
         raise DomainError(f"{user.username} is already a member of {team.key}.", field="user")
     membership = Membership.objects.create(team=team, user=user, role=role)
+    audit.record(
+        audit.Action.MEMBER_ADDED, actor=actor, team=team, subject=user, data={"role": role}
+    )
     _forget(user, actor)
     return membership
 
@@ -91,6 +94,13 @@ def change_role(membership: Membership, *, role: str, actor: User | None) -> Mem
             "make someone else an admin first.",
             field="role",
         )
+    audit.record(
+        audit.Action.ROLE_CHANGED,
+        actor=actor,
+        team=team,
+        subject=membership.user,
+        data={"from": membership.role, "to": role},
+    )
     membership.role = role
     membership.save(update_fields=["role"])
     _forget(membership.user, actor)
@@ -114,4 +124,11 @@ def remove_member(membership: Membership, *, actor: User | None) -> None:
             field="user",
         )
     membership.delete()
+    audit.record(
+        audit.Action.MEMBER_REMOVED,
+        actor=actor,
+        team=team,
+        subject=membership.user,
+        data={"role": membership.role},
+    )
     _forget(membership.user, actor)

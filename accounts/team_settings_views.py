@@ -19,7 +19,7 @@ from issues import workflow
 from issues.models import Label, Status
 from issues.services import DomainError
 
-from . import permissions, selectors
+from . import audit, permissions, selectors
 from . import services as member_services
 from .models import Membership
 from .team_settings_forms import (
@@ -279,3 +279,22 @@ def label_delete(request, team, label_id):
         used = f" It was removed from {count} issue{'' if count == 1 else 's'}." if count else ""
         return _done(request, team, "labels", f"Deleted the label {label.name}.{used}")
     return _labels_page(request, team, failed=(label.pk, form), status=400)
+
+
+# --- audit log --------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 100
+
+
+@admin_view("GET")
+def audit_log(request, team):
+    """The newest entries first, AUDIT_PAGE_SIZE at a time; `?before=<id>` pages back
+    (keyset: the cost stays the same however long the log grows)."""
+    entries = audit.for_team(team)
+    before = request.GET.get("before", "")
+    if before.isdigit() and len(before) < 19:
+        entries = entries.filter(pk__lt=int(before))
+    page = list(entries[: AUDIT_PAGE_SIZE + 1])
+    older = page[AUDIT_PAGE_SIZE - 1].pk if len(page) > AUDIT_PAGE_SIZE else None
+    context = {"entries": page[:AUDIT_PAGE_SIZE], "older": older, "paged": bool(before)}
+    return _page(request, team, "audit", context, 200)

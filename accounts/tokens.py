@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from issues.services import DomainError
 
+from . import audit
 from .models import ApiToken, User
 
 PREFIX = "itk_"
@@ -75,6 +76,13 @@ def create_token(
         created_at=now,
         expires_at=expires_at,
     )
+    audit.record(
+        audit.Action.TOKEN_CREATED,
+        actor=actor,
+        subject=user,
+        target=f"{name} ({token.prefix}…)",
+        data={"expires_at": expires_at.isoformat() if expires_at else None},
+    )
     return token, raw
 
 
@@ -87,6 +95,13 @@ def revoke(token: ApiToken, *, actor: User | None, now: dt.datetime | None = Non
     changed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now()
     )
+    if changed:
+        audit.record(
+            audit.Action.TOKEN_REVOKED,
+            actor=actor,
+            subject=token.user,
+            target=f"{token.name} ({token.prefix}…)",
+        )
     return bool(changed)
 
 

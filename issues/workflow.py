@@ -26,11 +26,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import audit, permissions
 from accounts.models import Team
 
 from .models import Issue, IssueEvent, Label, Status
 from .services import DomainError
+
+Action = audit.Action
 
 User = get_user_model()
 
@@ -137,6 +139,9 @@ def add_status(
         team=team, name=name, category=category, position=position, stale_after=stale_after
     )
     _save_unique(status)
+    audit.record(
+        Action.STATUS_ADDED, actor=actor, team=team, target=name, data={"category": category}
+    )
     return status
 
 
@@ -193,6 +198,13 @@ def update_status(
     if not changed:
         return None
     _save_unique(current, update_fields=changed)
+    audit.record(
+        Action.STATUS_CHANGED,
+        actor=actor,
+        team=status.team,
+        target=current.name,
+        data={"changed": changed, "category": current.category},
+    )
     if current.is_closed and not was_closed:
         Issue.objects.filter(status=current, resolved_at__isnull=True).update(
             resolved_at=now, version=F("version") + 1
@@ -229,6 +241,13 @@ def move_status(status: Status, *, direction: str, actor: User | None) -> Status
             moved.append(item)
     Status.objects.bulk_update(moved, ["position"])
     current = statuses[other]
+    audit.record(
+        Action.STATUS_MOVED,
+        actor=actor,
+        team=status.team,
+        target=current.name,
+        data={"direction": direction, "position": current.position},
+    )
     _copy(status, current)
     return current
 
@@ -268,6 +287,7 @@ def delete_status(status: Status, *, actor: User | None) -> None:
         )
     _check_workflow_shape([s for s in statuses if s.pk != current.pk], field="status")
     current.delete()
+    audit.record(Action.STATUS_DELETED, actor=actor, team=status.team, target=current.name)
     return None
 
 
@@ -324,6 +344,7 @@ def add_label(
     _check_label_name_free(team, name, exclude=None)
     label = Label(team=team, name=name, color=color, description=description)
     _save_unique(label)
+    audit.record(Action.LABEL_ADDED, actor=actor, team=team, target=name, data={"color": color})
     return label
 
 
@@ -363,6 +384,13 @@ def update_label(
     if not changed:
         return None
     _save_unique(current, update_fields=changed)
+    audit.record(
+        Action.LABEL_CHANGED,
+        actor=actor,
+        team=current.team,
+        target=current.name,
+        data={"changed": changed},
+    )
     for field in changed:
         setattr(label, field, getattr(current, field))
     return current
@@ -387,4 +415,11 @@ def delete_label(label: Label, *, actor: User | None) -> int:
     permissions.require(actor, "admin", current.team)
     count = Issue.labels.through.objects.filter(label=current).count()
     current.delete()
+    audit.record(
+        Action.LABEL_DELETED,
+        actor=actor,
+        team=current.team,
+        target=current.name,
+        data={"issues": count},
+    )
     return count

@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -335,6 +336,13 @@ SECURE_CSP = {
 }
 
 
+# --- Sign-in throttling and the audit log (accounts/audit.py, accounts/login_throttle.py)
+# Reverse proxies whose X-Forwarded-For entry is trusted for the client's address.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
+
+
 # --- REST API (/api/v1/): DRF and drf-spectacular ------------------------------------
 # Token or session authentication, JSON only, problem-details errors, keyset pages,
 # throttles per user and per anonymous client. See issues/api/ and README "REST API".
@@ -364,7 +372,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {"user": API_RATE_LIMIT_USER, "anon": API_RATE_LIMIT_ANON},
     # Proxies whose X-Forwarded-For entry is trusted for the anonymous limit.
-    "NUM_PROXIES": env_int("API_TRUSTED_PROXIES", 0),
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "issues.api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "issues.api.schema.ApiAutoSchema",
     "DEFAULT_METADATA_CLASS": "issues.api.base.ApiMetadata",

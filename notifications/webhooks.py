@@ -60,7 +60,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import audit, permissions
 from accounts.models import Membership, Team
 from issues.models import IssueEvent
 from issues.services import DomainError
@@ -212,7 +212,7 @@ def create_webhook(
     is not http(s) or holds credentials (field "url") or an unknown event ("events").
     """
     permissions.require(actor, "admin", team)
-    return Webhook.objects.create(
+    webhook = Webhook.objects.create(
         team=team,
         url=_clean_url(url),
         events=_clean_events(events),
@@ -221,6 +221,14 @@ def create_webhook(
         created_by=actor,
         created_at=now or timezone.now(),
     )
+    audit.record(
+        audit.Action.WEBHOOK_ADDED,
+        actor=actor,
+        team=team,
+        target=webhook.url,
+        data={"events": webhook.events, "is_active": webhook.is_active},
+    )
+    return webhook
 
 
 @transaction.atomic
@@ -255,6 +263,13 @@ def update_webhook(
     for field, value in changes.items():
         setattr(webhook_, field, value)
     webhook_.save(update_fields=list(changes))
+    audit.record(
+        audit.Action.WEBHOOK_CHANGED,
+        actor=actor,
+        team=webhook_.team,
+        target=webhook_.url,
+        data={"changed": sorted(set(changes) & {"url", "events", "is_active"})},
+    )
     return webhook_
 
 
@@ -266,6 +281,9 @@ def rotate_secret(webhook: Webhook, *, actor: User | None) -> Webhook:
     permissions.require(actor, "admin", webhook_.team)
     webhook_.secret = new_secret()
     webhook_.save(update_fields=["secret"])
+    audit.record(
+        audit.Action.WEBHOOK_SECRET_ROTATED, actor=actor, team=webhook_.team, target=webhook_.url
+    )
     return webhook_
 
 
@@ -274,6 +292,7 @@ def delete_webhook(webhook: Webhook, *, actor: User | None) -> None:
     """Delete the webhook and its delivery history; queued deliveries find nothing."""
     webhook_ = _lock(webhook)
     permissions.require(actor, "admin", webhook_.team)
+    audit.record(audit.Action.WEBHOOK_DELETED, actor=actor, team=webhook_.team, target=webhook_.url)
     webhook_.delete()
 
 

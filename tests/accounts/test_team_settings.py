@@ -43,6 +43,7 @@ EXPECTED_GET = {
     ("labels", None): [200, 403, 403, 403, 404, LOGIN],
     ("label-update", "label"): [405, 403, 403, 403, 404, LOGIN],
     ("label-delete", "label"): [405, 403, 403, 403, 404, LOGIN],
+    ("audit", None): [200, 403, 403, 403, 404, LOGIN],
 }
 
 
