@@ -4,6 +4,19 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from .models import ApiToken, AuditEntry, IdempotencyKey, Membership, Team, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records the application writes and nobody edits: timelines, the audit log."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
@@ -94,8 +107,8 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by the application and never edited."""
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The log is written by the application and never edited."""
 
     list_display = ("created_at", "actor_name", "action", "team", "subject_name", "target", "ip")
     list_filter = ("action", "team")
@@ -104,12 +117,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

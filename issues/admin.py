@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from accounts.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Assignment, Comment, Customer, Issue, IssueEvent, Label, SavedView, Status
 
@@ -164,20 +166,11 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssueEvent)
-class IssueEventAdmin(admin.ModelAdmin):
+class IssueEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "issue", "actor", "kind")
     list_filter = ("kind",)
     list_select_related = ("issue__team", "actor")
     raw_id_fields = ("issue",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SavedView)
