@@ -35,6 +35,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen bandit -c pyproject.toml -r . -q
 
 format: install
 	$(UV) run --frozen ruff check --fix .

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 # Demo accounts use this e-mail domain; `seed_demo --reset` deletes only them.
 DEMO_DOMAIN = "demo.example"
-DEMO_PASSWORD = "demo"  # noqa: S105 (printed for everyone to use)
+DEMO_PASSWORD = "demo"  # noqa: S105 (printed for everyone to use)  # nosec B105
 
 _FIELD_RE = re.compile(r"{(\w+)}")
 

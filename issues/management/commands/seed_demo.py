@@ -925,7 +925,7 @@ class Command(BaseCommand):
                     cursor.execute(f"TRUNCATE {', '.join(tables)}")
                 else:
                     for table in tables:
-                        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table)
+                        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table)  # nosec B608
             for model in (Label, Status, Membership, Team, Customer):
                 model.objects.all().delete()
             User.objects.filter(
