@@ -365,7 +365,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["issues.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "issues.api.throttling.UserRateThrottle",
         "issues.api.throttling.AnonRateThrottle",
