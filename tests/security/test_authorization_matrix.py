@@ -267,7 +267,7 @@ def _run(rows, world, make_client):
     ids, people = world["ids"], world["people"]
     clients = {persona: make_client(persona, people) for persona in PERSONAS}
     ApiToken.objects.update(last_used_at=None)
-    expected, actual, leaks, no_effect = [], [], [], []
+    expected, actual, leaks, no_effect, get_writes = [], [], [], [], []
     for row in rows:
         url, data = _fill(row.url, ids), _fill(row.data, ids)
         for persona, status in zip(PERSONAS, row.expect, strict=True):
@@ -284,10 +284,13 @@ def _run(rows, world, make_client):
                     leaks.append((row.method, url, persona, response.status_code))
                 if row.method != "get" and row.writes and not refused and not changed:
                     no_effect.append((row.method, url, persona, response.status_code))
+                if row.method == "get" and changed:
+                    get_writes.append((url, persona))
                 transaction.set_rollback(True)
             clients[persona].cookies = cookies
             expected.append((row.method, url, persona, status))
             actual.append((row.method, url, persona, response.status_code))
+    assert get_writes == [], "GET changed data"
     return expected, actual, leaks, no_effect
 
 
@@ -357,3 +360,42 @@ def test_cells_start_from_the_same_data(world):
         assert not Label.objects.filter(pk=world["ids"]["label"]).exists()
         transaction.set_rollback(True)
     assert _fingerprint() == before
+
+
+# --- CSRF: every state-changing page and session-authenticated API write -----------
+
+
+def test_page_writes_without_the_csrf_token_are_refused(world):
+    rows = [row for row in PAGES if row.method != "get"]
+    refused = []
+    for row in rows:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(
+            world["people"]["alice"] if "bobs" not in row.url else world["people"]["bob"]
+        )
+        before = _fingerprint()
+        response = getattr(client, row.method)(
+            _fill(row.url, world["ids"]), _fill(row.data, world["ids"]) or {}
+        )
+        refused.append((row.route, response.status_code, _fingerprint() == before))
+    assert refused == [(row.route, 403, True) for row in rows]
+
+
+def test_session_api_writes_without_the_csrf_token_are_refused(world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute"},
+    }
+    rows = [row for row in API if row.method != "get"]
+    refused = []
+    for row in rows:
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(
+            world["people"]["alice"] if "bobs" not in row.url else world["people"]["bob"]
+        )
+        before = _fingerprint()
+        response = getattr(client, row.method)(
+            _fill(row.url, world["ids"]), _fill(row.data, world["ids"]), format="json"
+        )
+        refused.append((row.route, response.status_code, _fingerprint() == before))
+    assert refused == [(row.route, 403, True) for row in rows]
