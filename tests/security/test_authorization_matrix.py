@@ -248,6 +248,14 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _script_src(csp: str) -> str:
+    directives = {}
+    for part in csp.split(";"):
+        name, _, value = part.strip().partition(" ")
+        directives[name] = value
+    return directives.get("script-src") or directives.get("default-src", "")
+
+
 def _page_client(persona, people):
     client = Client()
     if persona != "anon":
@@ -267,7 +275,7 @@ def _run(rows, world, make_client):
     ids, people = world["ids"], world["people"]
     clients = {persona: make_client(persona, people) for persona in PERSONAS}
     ApiToken.objects.update(last_used_at=None)
-    expected, actual, leaks, no_effect, get_writes = [], [], [], [], []
+    expected, actual, leaks, no_effect, get_writes, no_csp = [], [], [], [], [], []
     for row in rows:
         url, data = _fill(row.url, ids), _fill(row.data, ids)
         for persona, status in zip(PERSONAS, row.expect, strict=True):
@@ -286,11 +294,16 @@ def _run(rows, world, make_client):
                     no_effect.append((row.method, url, persona, response.status_code))
                 if row.method == "get" and changed:
                     get_writes.append((url, persona))
+                if response.get("Content-Type", "").startswith("text/html"):
+                    script_src = _script_src(response.get("Content-Security-Policy", ""))
+                    if not script_src or "'unsafe-inline'" in script_src:
+                        no_csp.append((url, persona, response.status_code))
                 transaction.set_rollback(True)
             clients[persona].cookies = cookies
             expected.append((row.method, url, persona, status))
             actual.append((row.method, url, persona, response.status_code))
     assert get_writes == [], "GET changed data"
+    assert no_csp == [], "HTML without a strict Content-Security-Policy"
     return expected, actual, leaks, no_effect
 
 
