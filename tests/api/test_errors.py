@@ -159,3 +159,25 @@ def test_unauthenticated_calls_and_bad_tokens_share_the_anonymous_budget(api, li
 def test_an_empty_rate_switches_a_limit_off(api_as, alice, limits):
     limits(user=None)
     assert {api_as(alice).get("/api/v1/me/").status_code for _ in range(5)} == {200}
+
+
+def test_a_forged_forwarded_for_header_buys_no_extra_budget(api, limits, db, settings):
+    """With no trusted proxy the header is ignored: each call below counts against the
+    same address, whatever it claims."""
+    limits(anon="2/minute")
+    codes = [
+        api.get("/api/v1/me/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+    assert codes == [401, 401, 429]
+
+
+def test_behind_one_trusted_proxy_only_the_address_it_saw_counts(api, limits, db, settings):
+    limits(anon="2/minute")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    forged = [
+        api.get("/api/v1/me/", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 198.51.100.7").status_code
+        for n in range(3)
+    ]
+    assert forged == [401, 401, 429]  # the client's own entries changed nothing
+    assert api.get("/api/v1/me/", HTTP_X_FORWARDED_FOR="198.51.100.8").status_code == 401
