@@ -349,6 +349,7 @@ def _payload(event: IssueEvent) -> dict[str, Any]:
             "priority": issue.priority,
             "priority_label": issue.get_priority_display(),
             "kind": issue.kind,
+            "customer_count": issue.customer_count,
             "url": settings.SITE_URL + issue.get_absolute_url(),
         },
         "actor": event.actor.username if event.actor else None,
