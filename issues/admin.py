@@ -4,12 +4,23 @@ is read-only."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 
 from accounts.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Assignment, Comment, Customer, Issue, IssueEvent, Label, SavedView, Status
+from .models import (
+    Assignment,
+    Comment,
+    Customer,
+    Issue,
+    IssueCustomer,
+    IssueEvent,
+    Label,
+    SavedView,
+    Status,
+)
 
 
 @admin.register(Status)
@@ -50,6 +61,14 @@ class AssignmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class CustomerLinkInline(ReadOnlyInline):
+    model = IssueCustomer
+    fk_name = "issue"
+    fields = ("customer", "added_by", "added_at")
+    readonly_fields = fields
+    verbose_name = "affected customer"
+
+
 class EventInline(ReadOnlyInline):
     model = IssueEvent
     fields = ("created_at", "actor", "kind", "from_status", "to_status", "data")
@@ -58,6 +77,22 @@ class EventInline(ReadOnlyInline):
 
 
 class IssueAdminForm(forms.ModelForm):
+    # A custom through model (who linked them, when) is not editable by the admin itself;
+    # this field feeds create_issue / update_issue, which write those rows and the events.
+    affected_customers = forms.ModelMultipleChoiceField(
+        queryset=Customer.objects.order_by("name", "pk"),
+        required=False,
+        widget=FilteredSelectMultiple("customers", is_stacked=False),
+        label="Affected customers",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["affected_customers"] = list(
+                self.instance.customer_links.values_list("customer_id", flat=True)
+            )
+
     class Meta:
         model = Issue
         fields = (
@@ -68,7 +103,6 @@ class IssueAdminForm(forms.ModelForm):
             "priority",
             "status",
             "channel",
-            "customer",
             "due_date",
             "duplicate_of",
             "reporter",
@@ -90,7 +124,7 @@ class IssueAdmin(admin.ModelAdmin):
     list_filter = ("team", "kind", "priority", "channel")
     search_fields = ("title",)
     list_select_related = ("team", "status")
-    raw_id_fields = ("customer", "duplicate_of", "reporter")
+    raw_id_fields = ("duplicate_of", "reporter")
     fields = (
         "team",
         "title",
@@ -99,7 +133,7 @@ class IssueAdmin(admin.ModelAdmin):
         "priority",
         "status",
         "channel",
-        "customer",
+        "affected_customers",
         "due_date",
         "duplicate_of",
         "reporter",
@@ -109,7 +143,7 @@ class IssueAdmin(admin.ModelAdmin):
         "last_activity_at",
     )
     readonly_fields = ("version", "created_at", "resolved_at", "last_activity_at")
-    inlines = [AssignmentInline, EventInline]
+    inlines = [AssignmentInline, CustomerLinkInline, EventInline]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -127,7 +161,7 @@ class IssueAdmin(admin.ModelAdmin):
                     kind=obj.kind,
                     priority=obj.priority,
                     status=obj.status,
-                    customer=obj.customer,
+                    customers=form.cleaned_data.get("affected_customers") or [],
                     channel=obj.channel,
                     due_date=obj.due_date,
                     reporter=obj.reporter,
@@ -138,6 +172,8 @@ class IssueAdmin(admin.ModelAdmin):
             changes = {
                 f: form.cleaned_data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS
             }
+            if "affected_customers" in form.changed_data:
+                changes["customers"] = form.cleaned_data["affected_customers"]
             current = Issue.objects.get(pk=obj.pk)
             services.update_issue(current, actor=request.user, **changes)
         except (services.DomainError, PermissionDenied) as error:

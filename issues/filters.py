@@ -43,12 +43,14 @@ SORTS = {
     "updated": ("-last_activity_at", "-id"),
     "created": ("-created_at", "-id"),
     "age": ("created_at", "id"),
+    "customers": ("-customer_count", "priority", "-last_activity_at", "-id"),
 }
 SORT_CHOICES = [
     ("priority", "Priority"),
     ("updated", "Recently updated"),
     ("created", "Newest"),
     ("age", "Oldest"),
+    ("customers", "Most customers affected"),
 ]
 STATE_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "All")]
 
@@ -102,8 +104,12 @@ class IssueFilterSet(filters.FilterSet):
         label="Label",
         distinct=True,
     )
+    # "Affects this customer": one IssueCustomer row per (issue, customer), so no duplicates.
     customer = filters.NumberFilter(
-        field_name="customer_id", label="Customer", min_value=1, max_value=2**31 - 1
+        field_name="customer_links__customer_id",
+        label="Customer",
+        min_value=1,
+        max_value=2**31 - 1,
     )
     stale = filters.BooleanFilter(method="filter_stale", label="Stale only")
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")

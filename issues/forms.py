@@ -79,7 +79,7 @@ class PropertiesForm(TeamScopedForm):
     """The sidebar: each small form posts `fields` (which properties it carries) and the
     version the page was loaded with; only those fields change."""
 
-    EDITABLE = ("status", "priority", "kind", "assignees", "labels", "customer", "due_date")
+    EDITABLE = ("status", "priority", "kind", "assignees", "labels", "due_date")
 
     version = forms.IntegerField(min_value=1)
     fields_ = forms.CharField(required=True)
@@ -88,7 +88,6 @@ class PropertiesForm(TeamScopedForm):
     kind = forms.ChoiceField(choices=Issue.Kind.choices, required=False)
     assignees = forms.ModelMultipleChoiceField(queryset=None, required=False)
     labels = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    customer = CustomerField()
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data=None, *args, **kwargs):
@@ -124,6 +123,24 @@ class CommentForm(forms.Form):
         max_length=100_000,
     )
     public = forms.BooleanField(required=False, label="Public (visible to the customer)")
+
+
+class IssueCustomerForm(forms.Form):
+    """Add an affected customer on the issue page: by id (a search result) or email."""
+
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": "That customer does not exist."},
+    )
+    email = CustomerField(label="Customer email")
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (data.get("customer") or data.get("email")):
+            raise forms.ValidationError("Choose a customer or enter their email address.")
+        data["customer"] = data.get("customer") or data.get("email")
+        return data
 
 
 class DuplicateForm(forms.Form):

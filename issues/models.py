@@ -132,8 +132,8 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=False)
 
     def with_list_columns(self) -> "IssueQuerySet":
-        """The joins a list row needs: team, status, reporter, customer, assignees, labels."""
-        return self.select_related("team", "status", "reporter", "customer").prefetch_related(
+        """The joins a list row needs: team, status, reporter, assignees, labels."""
+        return self.select_related("team", "status", "reporter").prefetch_related(
             "assignees", "labels"
         )
 
@@ -177,9 +177,16 @@ class Issue(models.Model):
         blank=True,
         related_name="reported_issues",
     )
-    customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
+    customers = models.ManyToManyField(
+        Customer,
+        through="IssueCustomer",
+        through_fields=("issue", "customer"),
+        related_name="issues",
+        blank=True,
     )
+    # How many customers this affects: kept by the services with the IssueCustomer rows,
+    # so the list can sort by it through an index instead of counting per row.
+    customer_count = models.PositiveIntegerField(default=0, editable=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     assignees = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -208,6 +215,12 @@ class Issue(models.Model):
     # (and escalated). Any activity moves last_activity_at, which starts a new spell.
     stale_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     stale_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The customer status link: a random nonce, never the link itself. The URL carries an
+    # HMAC of (issue id, nonce) under SECRET_KEY (issues/customer_links.py), so reading
+    # the database is not enough to rebuild a link; revoking clears the nonce and a new
+    # link gets a new one, so every earlier URL stops working.
+    status_link_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    status_link_created_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = IssueQuerySet.as_manager()
 
@@ -241,7 +254,9 @@ class Issue(models.Model):
             models.Index(fields=["status", "last_activity_at"], name="issues_status_activity_idx"),
             models.Index(fields=["team", "resolved_at"], name="issues_team_resolved_idx"),
             models.Index(fields=["reporter", "-last_activity_at"], name="issues_reporter_idx"),
-            models.Index(fields=["customer", "-last_activity_at"], name="issues_customer_idx"),
+            models.Index(
+                fields=["team", "-customer_count", "priority"], name="issues_team_customers_idx"
+            ),
             models.Index(fields=["team", "due_date"], name="issues_team_due_idx"),
         ]
 
@@ -282,6 +297,35 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.issue_id}"
+
+
+class IssueCustomer(models.Model):
+    """A customer affected by an issue: who linked them and when."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="customer_links")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="issue_links")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer_links_made",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "customer"], name="issues_issuecustomer_unique_customer"
+            ),
+        ]
+        indexes = [
+            # "The issues of a customer" (customer pages, ?customer=<id>).
+            models.Index(fields=["customer", "issue"], name="issues_issuecustomer_cust_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} on {self.issue_id}"
 
 
 class Comment(models.Model):
@@ -326,11 +370,13 @@ class IssueEvent(models.Model):
         COMMENTED = "commented", "commented"
         COMMENT_EDITED = "comment_edited", "edited a comment"
         CUSTOMER_LINKED = "customer_linked", "linked a customer"
-        CUSTOMER_UNLINKED = "customer_unlinked", "unlinked the customer"
+        CUSTOMER_UNLINKED = "customer_unlinked", "unlinked a customer"
         MARKED_DUPLICATE = "marked_duplicate", "marked as duplicate"
         UNMARKED_DUPLICATE = "unmarked_duplicate", "unmarked as duplicate"
         BECAME_STALE = "became_stale", "became stale"
         STALE_ESCALATED = "stale_escalated", "stale issue escalated"
+        STATUS_LINK_CREATED = "status_link_created", "created the customer status link"
+        STATUS_LINK_REVOKED = "status_link_revoked", "revoked the customer status link"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     # None means the system (the stale sweep, email intake without a known sender, ...).

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team
 
-from .models import Issue, IssueEvent, Status
+from .models import Issue, IssueCustomer, IssueEvent, Status
 
 _TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -50,7 +50,7 @@ def get_issue_for_user(user, key: str) -> Issue:
         raise Http404("No such issue.")
     issue = (
         Issue.objects.visible_to(user)
-        .select_related("team", "status", "reporter", "customer", "duplicate_of__team")
+        .select_related("team", "status", "reporter", "duplicate_of__team")
         .filter(team__key=team_key, number=int(number))
         .annotate(
             my_role=Subquery(
@@ -115,6 +115,11 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
         [issue],
         Prefetch("labels", to_attr="label_list"),
         Prefetch("assignees", to_attr="assignee_list"),
+        Prefetch(
+            "customer_links",
+            queryset=IssueCustomer.objects.select_related("customer").order_by("added_at", "pk"),
+            to_attr="customer_link_list",
+        ),
     )
     timeline = list(
         IssueEvent.objects.filter(issue=issue)
@@ -155,7 +160,7 @@ def list_team_issues(team: Team, *, user, params, now=None):
     qs = filterset.ordered(filterset.qs)
     qs = (
         with_stale_flag(qs, filterset.now)
-        .select_related("team", "status", "customer")
+        .select_related("team", "status")
         .prefetch_related(
             Prefetch("assignees", to_attr="assignee_list"),
             Prefetch("labels", to_attr="label_list"),
@@ -225,3 +230,27 @@ def list_team_members(team: Team):
         )
         .order_by("username")
     )
+
+
+def get_customer_status(issue: Issue) -> dict:
+    """What the public status page shows: the issue's public comments only, each with
+    the name a customer may see (a support person's display name, else the team's
+    name). Two queries."""
+    from .models import Comment
+
+    comments = list(
+        Comment.objects.filter(issue=issue, is_public=True)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    support = set(
+        Membership.objects.filter(
+            team=issue.team,
+            role=Membership.Role.SUPPORT,
+            user_id__in={c.author_id for c in comments if c.author_id},
+        ).values_list("user_id", flat=True)
+    )
+    for comment in comments:
+        shown = comment.author.name if comment.author_id in support else None
+        comment.shown_author = shown or issue.team.name
+    return {"issue": issue, "comments": comments}

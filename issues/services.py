@@ -36,6 +36,7 @@ from .models import (
     Comment,
     Customer,
     Issue,
+    IssueCustomer,
     IssueEvent,
     Label,
     Status,
@@ -260,6 +261,7 @@ def create_issue(
     assignees: Iterable[User] = (),
     labels: Iterable[Label] = (),
     customer: Customer | None = None,
+    customers: Iterable[Customer] = (),
     channel: str = Issue.Channel.WEB,
     due_date: dt.date | None = None,
     reporter: User | None = None,
@@ -269,8 +271,10 @@ def create_issue(
 
     Takes the team's next number under a row lock (gap-free keys under concurrency).
     Writes `created`, then one `assigned` per assignee; the reporter and assignees
-    watch the issue. Raises DomainError for invalid input, PermissionDenied for a
-    role that may not create (or triage, when assignees or labels are given).
+    watch the issue. `customer` (one, what email intake passes) and `customers` are the
+    affected customers; they are part of the `created` event, not events of their own.
+    Raises DomainError for invalid input, PermissionDenied for a role that may not
+    create (or triage, when assignees or labels are given).
     """
     now = now or timezone.now()
     permissions.require(actor, "create", team)
@@ -290,6 +294,7 @@ def create_issue(
     for user in assignees:
         _check_assignable(team, user)
     reporter = reporter if reporter is not None else actor
+    affected = list(dict.fromkeys([*([customer] if customer else []), *customers]))
 
     locked_team = Team.objects.select_for_update().get(pk=team.pk)
     number = locked_team.next_number
@@ -306,7 +311,7 @@ def create_issue(
         priority=priority,
         status=status,
         reporter=reporter,
-        customer=customer,
+        customer_count=len(affected),
         channel=channel,
         due_date=due_date,
         created_at=now,
@@ -314,6 +319,9 @@ def create_issue(
         resolved_at=now if status.is_closed else None,
     )
     issue.labels.add(*labels)
+    IssueCustomer.objects.bulk_create(
+        IssueCustomer(issue=issue, customer=c, added_by=actor, added_at=now) for c in affected
+    )
     events = [
         _record(
             issue,
@@ -328,7 +336,7 @@ def create_issue(
                 "kind": str(kind),
                 "channel": str(channel),
                 "labels": [label.name for label in labels],
-                "customer_id": customer.pk if customer else None,
+                "customer_ids": [c.pk for c in affected],
                 "mentions": _mention_ids(team, description),
             },
         )
@@ -526,44 +534,147 @@ def set_labels(
     return events
 
 
-def _apply_customer(
-    issue: Issue, customer: Customer | None, actor: User | None, now: dt.datetime
+def _apply_add_customer(
+    issue: Issue, customer: Customer, actor: User | None, now: dt.datetime
 ) -> IssueEvent | None:
-    if (customer.pk if customer else None) == issue.customer_id:
+    _, created = IssueCustomer.objects.get_or_create(
+        issue=issue, customer=customer, defaults={"added_by": actor, "added_at": now}
+    )
+    if not created:
         return None
-    previous = issue.customer
-    issue.customer = customer
-    if customer is None:
-        return _record(
-            issue,
-            actor,
-            Kind.CUSTOMER_UNLINKED,
-            now,
-            data={"from": previous.name, "customer_id": previous.pk},
-        )
+    issue.customer_count += 1
     return _record(
         issue,
         actor,
         Kind.CUSTOMER_LINKED,
         now,
-        data={
-            "customer_id": customer.pk,
-            "name": customer.name,
-            "from": previous.name if previous else None,
-        },
+        data={"customer_id": customer.pk, "name": customer.name},
     )
 
 
-@transaction.atomic
-def link_customer(
-    issue: Issue, *, customer: Customer | None, actor: User | None, now: dt.datetime | None = None
+def _apply_remove_customer(
+    issue: Issue, customer: Customer, actor: User | None, now: dt.datetime
 ) -> IssueEvent | None:
-    """Link the issue to `customer` (or unlink with None)."""
+    deleted, _ = IssueCustomer.objects.filter(issue=issue, customer=customer).delete()
+    if not deleted:
+        return None
+    issue.customer_count = max(issue.customer_count - 1, 0)
+    return _record(
+        issue,
+        actor,
+        Kind.CUSTOMER_UNLINKED,
+        now,
+        data={"customer_id": customer.pk, "name": customer.name},
+    )
+
+
+def _apply_customers(
+    issue: Issue, customers: Iterable[Customer], actor: User | None, now: dt.datetime
+) -> list[IssueEvent]:
+    """Make the affected customers exactly `customers`: one event per change."""
+    wanted = {c.pk: c for c in customers}
+    current = {
+        link.customer_id: link.customer
+        for link in IssueCustomer.objects.filter(issue=issue).select_related("customer")
+    }
+    events = [
+        _apply_remove_customer(issue, c, actor, now)
+        for pk, c in current.items()
+        if pk not in wanted
+    ]
+    events += [
+        _apply_add_customer(issue, c, actor, now) for pk, c in wanted.items() if pk not in current
+    ]
+    return [e for e in events if e]
+
+
+@transaction.atomic
+def add_customer(
+    issue: Issue, *, customer: Customer, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent | None:
+    """Record that `customer` is affected by the issue ("+1, affects this customer too").
+
+    Writes `customer_linked` and bumps `customer_count`; returns None if they already
+    were linked. Needs the `edit` right (support has it), so support can attach a caller
+    to an existing issue instead of filing a duplicate.
+    """
     now = now or timezone.now()
     issue_ = _lock(issue)
     permissions.require(actor, "edit", issue_.team)
-    event = _apply_customer(issue_, customer, actor, now)
-    _touch(issue_, [event] if event else [], now, "customer")
+    event = _apply_add_customer(issue_, customer, actor, now)
+    _touch(issue_, [event] if event else [], now, "customer_count")
+    _refresh(issue, issue_)
+    return event
+
+
+@transaction.atomic
+def remove_customer(
+    issue: Issue, *, customer: Customer, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent | None:
+    """The issue no longer affects `customer`: writes `customer_unlinked`, or returns None
+    if they were not linked."""
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "edit", issue_.team)
+    event = _apply_remove_customer(issue_, customer, actor, now)
+    _touch(issue_, [event] if event else [], now, "customer_count")
+    _refresh(issue, issue_)
+    return event
+
+
+# --- the customer status link ---------------------------------------------------------
+
+
+@transaction.atomic
+def create_status_link(
+    issue: Issue, *, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent | None:
+    """Give the issue a customer status link (issues.customer_links builds its URL).
+
+    Only an issue with an affected customer gets one. Returns None if it already has an
+    active link (the same URL stays valid). Needs the edit right (support has it).
+    """
+    from . import customer_links
+
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "edit", issue_.team)
+    if issue_.status_link_nonce:
+        return None
+    if not issue_.customer_count:
+        raise DomainError(
+            "Add the affected customer first: a status link is for a customer.",
+            field="status_link",
+        )
+    issue_.status_link_nonce = customer_links.new_nonce()
+    issue_.status_link_created_at = now
+    event = _record(issue_, actor, Kind.STATUS_LINK_CREATED, now)
+    _touch(issue_, [event], now, "status_link_nonce", "status_link_created_at")
+    _refresh(issue, issue_)
+    return event
+
+
+@transaction.atomic
+def revoke_status_link(
+    issue: Issue, *, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent | None:
+    """Revoke the issue's status link: its URL answers 404 from now on, and a link made
+    later is a different URL. Returns None if there was no active link."""
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "edit", issue_.team)
+    if not issue_.status_link_nonce:
+        return None
+    created_at = issue_.status_link_created_at
+    issue_.status_link_nonce, issue_.status_link_created_at = "", None
+    event = _record(
+        issue_,
+        actor,
+        Kind.STATUS_LINK_REVOKED,
+        now,
+        data={"created_at": created_at.isoformat() if created_at else None},
+    )
+    _touch(issue_, [event], now, "status_link_nonce", "status_link_created_at")
     _refresh(issue, issue_)
     return event
 
@@ -646,7 +757,7 @@ _SCALARS = {
     "due_date": Kind.DUE_DATE_CHANGED,
 }
 EDITABLE_FIELDS = frozenset(
-    {*_SCALARS, "status", "assignees", "labels", "customer", "duplicate_of"}
+    {*_SCALARS, "status", "assignees", "labels", "customers", "duplicate_of"}
 )
 
 
@@ -701,7 +812,8 @@ def update_issue(
     """Apply several field changes at once, as one edit (one version bump).
 
     `changes` may hold title, description, kind, priority, channel, due_date, status,
-    assignees (a list of users), labels (a list of labels), customer and duplicate_of.
+    assignees (a list of users), labels (a list of labels), customers (a list: the
+    affected customers become exactly these) and duplicate_of.
     Writes exactly the events the single-field functions would; unchanged fields
     write nothing. With `expected_version`, raises StaleVersion if the issue changed.
     """
@@ -726,8 +838,8 @@ def update_issue(
             events.append(_apply_scalar(issue_, field, changes[field], actor, now))
     if "status" in changes:
         events.append(_apply_status(issue_, changes["status"], actor, now))
-    if "customer" in changes:
-        events.append(_apply_customer(issue_, changes["customer"], actor, now))
+    if "customers" in changes:
+        events.extend(_apply_customers(issue_, changes["customers"], actor, now))
     if "assignees" in changes:
         events.extend(_apply_assignees(issue_, changes["assignees"], actor, now))
     if "labels" in changes:
@@ -743,7 +855,7 @@ def update_issue(
         "description_html",
         "status",
         "resolved_at",
-        "customer",
+        "customer_count",
         "duplicate_of",
     )
     if done and {"title", "description"} & set(changes):
@@ -858,7 +970,7 @@ def _refresh(target: Issue, source: Issue) -> None:
         return
     for field in Issue._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
-    for cached in ("status", "customer", "duplicate_of"):
+    for cached in ("status", "duplicate_of"):
         if Issue._meta.get_field(cached).is_cached(source):
             setattr(target, cached, getattr(source, cached))
     target._prefetched_objects_cache = {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import customer_views, views
 
 app_name = "issues"
 
@@ -20,4 +20,15 @@ urlpatterns = [
     path("issues/<str:key>/watch/", views.toggle_watch, name="watch"),
     path("issues/<str:key>/duplicate/", views.mark_duplicate, name="duplicate"),
     path("issues/<str:key>/move/", views.move, name="move"),
+    path(
+        "issues/<str:key>/customers/",
+        customer_views.add_issue_customer,
+        name="add-customer",
+    ),
+    path("issues/<str:key>/status-link/", customer_views.status_link, name="status-link"),
+    path(
+        "issues/<str:key>/customers/<int:customer_id>/remove/",
+        customer_views.remove_issue_customer,
+        name="remove-customer",
+    ),
 ]

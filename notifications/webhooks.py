@@ -112,6 +112,9 @@ EVENT_NAMES: dict[str, tuple[str, ...]] = {
             Kind.CUSTOMER_UNLINKED,
             Kind.MARKED_DUPLICATE,
             Kind.UNMARKED_DUPLICATE,
+            # The payload says a link exists or not; the link itself is never sent.
+            Kind.STATUS_LINK_CREATED,
+            Kind.STATUS_LINK_REVOKED,
         )
     },
 }
@@ -368,6 +371,7 @@ def _payload(event: IssueEvent) -> dict[str, Any]:
             "priority": issue.priority,
             "priority_label": issue.get_priority_display(),
             "kind": issue.kind,
+            "customer_count": issue.customer_count,
             "url": settings.SITE_URL + issue.get_absolute_url(),
         },
         "actor": event.actor.username if event.actor else None,

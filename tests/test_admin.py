@@ -21,9 +21,9 @@ def root_client(client):
 
 def test_every_model_is_registered():
     ours = {m for m in apps.get_models() if m._meta.app_label in OUR_APPS}
-    # Assignment rows are shown inline on the issue.
+    # Assignment and IssueCustomer rows are shown inline on the issue.
     unregistered = {m.__name__ for m in ours if m not in admin.site._registry}
-    assert unregistered == {"Assignment"}
+    assert unregistered == {"Assignment", "IssueCustomer"}
 
 
 def test_every_changelist_and_add_page_renders(root_client, issue):
@@ -50,6 +50,8 @@ def test_admin_edit_goes_through_the_service_and_writes_the_timeline(root_client
             "channel": "web",
             "assignments-TOTAL_FORMS": 0,
             "assignments-INITIAL_FORMS": 0,
+            "customer_links-TOTAL_FORMS": 0,
+            "customer_links-INITIAL_FORMS": 0,
             "events-TOTAL_FORMS": 1,
             "events-INITIAL_FORMS": 1,
         },
@@ -77,6 +79,8 @@ def test_issue_added_in_admin_gets_a_key_and_created_event(root_client, eng):
             "channel": "web",
             "assignments-TOTAL_FORMS": 0,
             "assignments-INITIAL_FORMS": 0,
+            "customer_links-TOTAL_FORMS": 0,
+            "customer_links-INITIAL_FORMS": 0,
             "events-TOTAL_FORMS": 0,
             "events-INITIAL_FORMS": 0,
         },

@@ -28,7 +28,8 @@ ISSUE_EXAMPLE = {
     "assignees": ["bob"],
     "labels": ["payments"],
     "reporter": "sam",
-    "customer": 7,
+    "customers": [7, 12],
+    "customer_count": 2,
     "channel": "api",
     "due_date": None,
     "duplicate_of": None,
@@ -98,6 +99,17 @@ CREATE_REQUEST = {
 }
 
 TRIAGE_REQUEST = {"status": "In progress", "assignees": ["bob"], "priority": "high"}
+
+# Set semantics: the affected customers become exactly 7 and 12 (12 is added).
+CUSTOMERS_REQUEST = {"customers": [7, 12]}
+
+CREATE_FOR_CUSTOMER_REQUEST = {
+    "team": "ENG",
+    "title": "Invoice PDF shows the wrong VAT rate",
+    "kind": "complaint",
+    "channel": "phone",
+    "customers": [7],
+}
 
 COMMENTS_RESPONSE = {
     "id": 12,

@@ -33,7 +33,7 @@ class ApiIssueFilterSet(IssueFilterSet):
     )
     # An id, not any number: the pages' NumberFilter would accept 1.5.
     customer = _IntegerFilter(
-        field_name="customer_id", label="Customer", min_value=1, max_value=2**53
+        field_name="customer_links__customer_id", label="Customer", min_value=1, max_value=2**53
     )
 
     def __init__(self, data=None, *args, user=None, **kwargs):
@@ -119,7 +119,11 @@ FILTER_PARAMETERS = [
     _param("kind", _names(_choices(Issue.Kind.choices)), "Kinds of issue."),
     _param("channel", _names(_choices(Issue.Channel.choices)), "Where issues came from."),
     _param("label", _names(), "Label names: issues with any of them."),
-    _param("customer", {"type": "integer", "minimum": 1}, "A customer id."),
+    _param(
+        "customer",
+        {"type": "integer", "minimum": 1},
+        "A customer id: issues that affect this customer (one of their `customers`).",
+    ),
     _param("stale", {"type": "boolean"}, "true: only stale issues; false: only others."),
     _param("created_after", _DATE, "Created on or after this day (UTC)."),
     _param("created_before", _DATE, "Created on or before this day (UTC)."),
@@ -134,7 +138,7 @@ FILTER_PARAMETERS = [
         "sort",
         {"type": "string", "enum": _choices(SORT_CHOICES)},
         "`priority` (default: urgent first, then recently active), `updated`, `created` "
-        "(newest first) or `age` (oldest first).",
+        "(newest first), `age` (oldest first) or `customers` (most affected customers first).",
     ),
 ]
 

@@ -20,7 +20,7 @@ from accounts.models import Membership, Team
 from notifications.models import Notification
 
 from ..filters import with_stale_flag
-from ..models import Comment, Customer, Issue, IssueEvent, Label, Status
+from ..models import Comment, Customer, Issue, IssueCustomer, IssueEvent, Label, Status
 
 User = get_user_model()
 
@@ -58,7 +58,7 @@ def get_team_detail(team: Team) -> Team:
 def list_issues(user, *, now: dt.datetime | None = None) -> QuerySet[Issue]:
     """Issues of the user's teams with the list columns: the base the filters narrow.
 
-    Rows carry `is_stale`, `assignee_list` and `label_list`.
+    Rows carry `is_stale`, `assignee_list`, `label_list` and `customer_link_list`.
     """
     return (
         with_stale_flag(Issue.objects.visible_to(user), now or timezone.now())
@@ -70,7 +70,16 @@ def list_issues(user, *, now: dt.datetime | None = None) -> QuerySet[Issue]:
             Prefetch(
                 "labels", queryset=Label.objects.order_by(Lower("name")), to_attr="label_list"
             ),
+            _customer_links(),
         )
+    )
+
+
+def _customer_links() -> Prefetch:
+    return Prefetch(
+        "customer_links",
+        queryset=IssueCustomer.objects.order_by("added_at", "pk"),
+        to_attr="customer_link_list",
     )
 
 
@@ -84,6 +93,7 @@ def load_issue(issue: Issue, *, now: dt.datetime | None = None) -> Issue:
         [issue],
         Prefetch("assignees", queryset=User.objects.order_by("username"), to_attr="assignee_list"),
         Prefetch("labels", queryset=Label.objects.order_by(Lower("name")), to_attr="label_list"),
+        _customer_links(),
     )
     stale_after = issue.status.stale_after
     issue.is_stale = bool(

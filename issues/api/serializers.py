@@ -63,6 +63,18 @@ class NamesField(serializers.Field):
         return [getattr(item, self.attribute) for item in value]
 
 
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class IdsField(serializers.Field):
+    """A read-only list of ids of prefetched link rows (`attribute` names the id)."""
+
+    def __init__(self, attribute: str, **kwargs):
+        self.attribute = attribute
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return [getattr(item, self.attribute) for item in value]
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class ApiUrlField(serializers.Field):
     """The absolute URL of the row's own API endpoint."""
@@ -88,6 +100,15 @@ class PageUrlField(serializers.Field):
         request = self.context.get("request")
         url = value.get_absolute_url()
         return request.build_absolute_uri(url) if request else url
+
+
+def _customer_ids(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**53),
+        max_length=LIST_MAX,
+        required=False,
+        help_text=help_text,
+    )
 
 
 def _names(help_text: str) -> serializers.ListField:
@@ -172,8 +193,13 @@ class IssueOutput(serializers.ModelSerializer):
     reporter = serializers.CharField(
         source="reporter.username", read_only=True, allow_null=True, help_text="A username."
     )
-    customer = serializers.IntegerField(
-        source="customer_id", read_only=True, allow_null=True, help_text="A customer id."
+    customers = IdsField(
+        "customer_id",
+        source="customer_link_list",
+        help_text="Ids of the customers this issue affects, in the order they were added.",
+    )
+    customer_count = serializers.IntegerField(
+        read_only=True, help_text="How many customers this issue affects."
     )
     duplicate_of = serializers.CharField(
         source="duplicate_of.key", read_only=True, allow_null=True, help_text="An issue key."
@@ -200,7 +226,8 @@ class IssueOutput(serializers.ModelSerializer):
             "assignees",
             "labels",
             "reporter",
-            "customer",
+            "customers",
+            "customer_count",
             "channel",
             "due_date",
             "duplicate_of",
@@ -381,14 +408,13 @@ def _lookup_errors(team: Team, attrs: dict, user) -> tuple[dict, dict]:
         if missing:
             errors["assignees"] = [f"{name} is not a member of {team.key}." for name in missing]
         resolved["assignees"] = [found[name] for name in wanted if name in found]
-    if "customer" in attrs:
-        if attrs["customer"] is None:
-            resolved["customer"] = None
-        else:
-            customer = Customer.objects.filter(pk=attrs["customer"]).first()
-            if customer is None:
-                errors["customer"] = [f"No customer with id {attrs['customer']}."]
-            resolved["customer"] = customer
+    if attrs.get("customers") is not None:
+        wanted = list(dict.fromkeys(attrs["customers"]))
+        found = Customer.objects.in_bulk(wanted)
+        missing = [pk for pk in wanted if pk not in found]
+        if missing:
+            errors["customers"] = [f"No customer with id {pk}." for pk in missing]
+        resolved["customers"] = [found[pk] for pk in wanted if pk in found]
     if "duplicate_of" in attrs:
         key = attrs["duplicate_of"]
         if key is None:
@@ -424,9 +450,7 @@ class IssueCreateInput(_StrictInput):
     )
     assignees = _names("Usernames of team members (needs the triage right).")
     labels = _names("Label names of the team (needs the triage right).")
-    customer = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=2**53, help_text="A customer id."
-    )
+    customers = _customer_ids("Ids of the customers this issue affects.")
     channel = serializers.ChoiceField(
         choices=Issue.Channel.choices,
         required=False,
@@ -448,8 +472,8 @@ class IssueCreateInput(_StrictInput):
 
 
 class IssueUpdateInput(_StrictInput):
-    """Every field is optional: only those sent change. Null clears customer, due date
-    and duplicate_of; an empty list clears assignees or labels."""
+    """Every field is optional: only those sent change. Null clears due date and
+    duplicate_of; an empty list clears assignees, labels or customers."""
 
     title = serializers.CharField(max_length=TITLE_MAX, required=False)
     description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
@@ -458,8 +482,10 @@ class IssueUpdateInput(_StrictInput):
     status = serializers.CharField(max_length=NAME_MAX, required=False, help_text="A status name.")
     assignees = _names("Usernames: the issue's assignees become exactly these.")
     labels = _names("Label names: the issue's labels become exactly these.")
-    customer = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=2**53, help_text="A customer id."
+    customers = _customer_ids(
+        "Customer ids: the affected customers become exactly these (one `customer_linked` "
+        "or `customer_unlinked` event per change). Send `If-Match` so that a customer "
+        "added meanwhile by someone else is not dropped."
     )
     channel = serializers.ChoiceField(choices=Issue.Channel.choices, required=False)
     due_date = serializers.DateField(required=False, allow_null=True)

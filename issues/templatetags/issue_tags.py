@@ -52,9 +52,12 @@ def event_text(event: IssueEvent) -> str:
             data.get("to") or "none",
         )
     if k == Kind.CUSTOMER_LINKED:
-        return format_html("linked the customer <b>{}</b>", data.get("name"))
+        return format_html("added the affected customer <b>{}</b>", data.get("name"))
     if k == Kind.CUSTOMER_UNLINKED:
-        return format_html("unlinked the customer <b>{}</b>", data.get("from"))
+        # "from" is what events written before issues had several customers carry.
+        return format_html(
+            "removed the affected customer <b>{}</b>", data.get("name") or data.get("from")
+        )
     if k == Kind.MARKED_DUPLICATE:
         return format_html("marked this as a duplicate of <b>{}</b>", data.get("duplicate_of"))
     if k == Kind.UNMARKED_DUPLICATE:

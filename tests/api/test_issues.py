@@ -29,12 +29,18 @@ def test_the_list_answers_in_a_fixed_number_of_queries(
 ):
     for i in range(12):
         services.create_issue(
-            eng, actor=alice, title=f"issue {i}", assignees=[alice, bob], labels=[bug_label]
+            eng,
+            actor=alice,
+            title=f"issue {i}",
+            assignees=[alice, bob],
+            labels=[bug_label],
+            customers=[CustomerFactory(), CustomerFactory()],
         )
     client = api_as(alice)
-    # token, issues (one page + 1 to know there is more), their assignees, their labels
+    # token, issues (one page + 1 to know there is more), their assignees, their labels,
+    # their customer links
     for size in (2, 10):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = client.get(f"/api/v1/issues/?page_size={size}")
         assert len(response.json()["results"]) == size
 
@@ -183,7 +189,7 @@ def test_the_issue_page_costs_a_fixed_number_of_queries(
     api_as, alice, bob, issue, django_assert_num_queries
 ):
     client = api_as(alice)
-    with django_assert_num_queries(4):  # token, issue, assignees, labels
+    with django_assert_num_queries(5):  # token, issue, assignees, labels, customer links
         client.get(f"/api/v1/issues/{issue.key}/")
 
 
@@ -316,20 +322,21 @@ def test_patch_with_nothing_new_writes_nothing(api_as, alice, issue):
 def test_patch_clears_with_null_and_empty_lists(api_as, alice, bob, issue, bug_label):
     customer = CustomerFactory()
     services.update_issue(
-        issue, actor=alice, assignees=[bob], labels=[bug_label], customer=customer,
+        issue, actor=alice, assignees=[bob], labels=[bug_label], customers=[customer],
         due_date=dt.date(2030, 1, 1),
     )  # fmt: skip
     body = (
         api_as(alice)
         .patch(
             f"/api/v1/issues/{issue.key}/",
-            {"assignees": [], "labels": [], "customer": None, "due_date": None},
+            {"assignees": [], "labels": [], "customers": [], "due_date": None},
         )
         .json()
     )
-    assert (body["assignees"], body["labels"], body["customer"], body["due_date"]) == (
-        [], [], None, None,
+    assert (body["assignees"], body["labels"], body["customers"], body["due_date"]) == (
+        [], [], [], None,
     )  # fmt: skip
+    assert body["customer_count"] == 0
 
 
 def test_a_stale_if_match_is_412_and_changes_nothing(api_as, alice, bob, issue):
@@ -392,12 +399,12 @@ def test_patch_validation_names_each_field(api_as, alice, issue, ops, mallory):
     other = services.create_issue(ops, actor=mallory, title="Ops")
     response = api_as(alice).patch(
         f"/api/v1/issues/{issue.key}/",
-        {"status": "Nope", "labels": ["nope"], "customer": 99999, "duplicate_of": other.key,
+        {"status": "Nope", "labels": ["nope"], "customers": [99999], "duplicate_of": other.key,
          "version": 7},
     )  # fmt: skip
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {
-        "status", "labels", "customer", "duplicate_of", "version",
+        "status", "labels", "customers", "duplicate_of", "version",
     }  # fmt: skip
     assert issue.events.count() == 1
 

@@ -205,12 +205,26 @@ def test_customer_emails_are_unique_and_viewers_cannot_add(api_as, sam, vera):
 
 
 def test_issues_link_customers_by_id(api_as, sam, eng):
-    customer = CustomerFactory()
-    response = api_as(sam).post(
-        "/api/v1/issues/", {"team": "ENG", "title": "Refund", "customer": customer.pk}
+    dana, lee = CustomerFactory(), CustomerFactory()
+    client = api_as(sam)
+    response = client.post(
+        "/api/v1/issues/", {"team": "ENG", "title": "Refund", "customers": [dana.pk]}
     )
-    assert response.json()["customer"] == customer.pk
-    assert response.json()["reporter"] == "sam"
+    body = response.json()
+    assert (body["customers"], body["customer_count"]) == ([dana.pk], 1)
+    assert body["reporter"] == "sam"
+    # Set semantics: support (edit right) adds Lee and keeps Dana; then removes Dana.
+    key = body["key"]
+    body = client.patch(f"/api/v1/issues/{key}/", {"customers": [dana.pk, lee.pk]}).json()
+    assert (body["customers"], body["customer_count"]) == ([dana.pk, lee.pk], 2)
+    body = client.patch(f"/api/v1/issues/{key}/", {"customers": [lee.pk]}).json()
+    assert (body["customers"], body["customer_count"]) == ([lee.pk], 1)
+    kinds = [e["kind"] for e in client.get(f"/api/v1/issues/{key}/timeline/").json()["results"]]
+    assert kinds == ["created", "customer_linked", "customer_unlinked"]
+    assert client.get(f"/api/v1/issues/?customer={dana.pk}").json()["results"] == []
+    assert [
+        i["key"] for i in client.get(f"/api/v1/issues/?customer={lee.pk}").json()["results"]
+    ] == [key]
 
 
 # --- notifications ----------------------------------------------------------------------------

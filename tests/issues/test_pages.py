@@ -228,7 +228,7 @@ def catalog(eng, alice, bob, status, bug_label, file_issue):
         "stale": file_issue("Forgotten report", now=days_ago(30)),
         "revived": file_issue("Old but discussed", now=days_ago(25), status=status("Triaged")),
     }
-    services.link_customer(issues["question"], customer=customer, actor=alice)
+    services.add_customer(issues["question"], customer=customer, actor=alice)
     services.change_status(issues["closed"], to=status("Resolved"), actor=alice)
     services.add_comment(issues["plain"], body="Seen by a quokka today", actor=bob)
     services.add_comment(issues["revived"], body="Still happening", actor=bob)
@@ -828,26 +828,24 @@ def test_labels_take_several_values_and_replace_the_old_ones(client_for, bob, is
     assert (events(issue, Kind.LABELED), events(issue, Kind.UNLABELED)) == (3, 1)
 
 
-def test_customer_is_linked_by_email(client_for, sam, issue):
-    customer = CustomerFactory(email="pat@client.example")
+def test_customer_is_added_by_email_on_the_issue_page(client_for, sam, issue):
+    customer = CustomerFactory(name="Pat Doe", email="pat@client.example")
     response = client_for(sam).post(
-        f"/issues/{issue.key}/properties/",
-        _props(issue, "customer", " PAT@client.example "),
-        headers=HTMX,
+        f"/issues/{issue.key}/customers/", {"email": " PAT@client.example "}, headers=HTMX
     )
     assert response.status_code == 200
-    assert reloaded(issue).customer == customer
+    assert "Pat Doe is now affected by" in text(response)
+    assert list(reloaded(issue).customers.all()) == [customer]
+    assert reloaded(issue).customer_count == 1
     assert events(issue, Kind.CUSTOMER_LINKED) == 1
 
 
-def test_unknown_customer_email_is_a_400_naming_the_customer(client_for, sam, issue):
+def test_unknown_customer_email_is_a_400_naming_the_problem(client_for, sam, issue):
     response = client_for(sam).post(
-        f"/issues/{issue.key}/properties/",
-        _props(issue, "customer", "nobody@nowhere.example"),
-        headers=HTMX,
+        f"/issues/{issue.key}/customers/", {"email": "nobody@nowhere.example"}, headers=HTMX
     )
     assert response.status_code == 400
-    assert "customer: No customer has that email address." in text(response)
+    assert "No customer has that email address." in text(response)
     assert reloaded(issue).version == issue.version
 
 
@@ -1064,7 +1062,7 @@ def test_new_issue_links_a_customer_by_email(client_for, sam):
     customer = CustomerFactory(email="pat@client.example")
     form = new_issue_form(title="Billing", kind="question", customer="pat@client.example")
     client_for(sam).post("/issues/new/", form)
-    assert Issue.objects.get().customer == customer
+    assert list(Issue.objects.get().customers.all()) == [customer]
 
 
 @pytest.mark.parametrize("title", ["", "   "])

@@ -239,7 +239,7 @@ def search_words(document: str | None) -> dict[str, set[str]]:
 
 ISSUE_FIELDS = [
     "title", "description", "description_html", "kind", "priority", "reporter_id",
-    "customer_id", "channel", "due_date", "created_at", "resolved_at", "last_activity_at",
+    "customer_count", "channel", "due_date", "created_at", "resolved_at", "last_activity_at",
     "version",
 ]  # fmt: skip
 
@@ -253,6 +253,9 @@ def snapshot(issues) -> list[dict]:
         row["search_words"] = search_words(issue.search_vector)
         row["labels"] = sorted(issue.labels.values_list("name", flat=True))
         row["watchers"] = sorted(issue.watchers.values_list("username", flat=True))
+        row["customers"] = sorted(
+            issue.customer_links.values_list("customer_id", "added_by_id", "added_at")
+        )
         row["assignments"] = sorted(
             issue.assignments.values_list("user_id", "assigned_by_id", "assigned_at")
         )

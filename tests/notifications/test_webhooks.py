@@ -170,6 +170,7 @@ def test_the_payload_has_the_issue_key_url_team_and_actor(settings, hook, eng, a
         "priority": 2,
         "priority_label": "High",
         "kind": "bug",
+        "customer_count": 0,
         "url": "https://tracker.example.com/issues/ENG-1/",
     }
     assert body["data"]["title"] == "Printer on fire"

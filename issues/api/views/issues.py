@@ -55,7 +55,9 @@ issue). Parameters that take several values accept repeats or commas:
 the parameter.
 
 Ordering is `sort` (default `priority`: urgent first, then most recently active;
-`updated`; `created`: newest first; `age`: oldest first). A text search `q` does not
+`updated`; `created`: newest first; `age`: oldest first; `customers`: most affected
+customers first). `customer=<id>` lists the issues that affect that customer. A text
+search `q` does not
 change the order. Pages are cursor-based: follow `next` until it is null.
 
 Example: a team's open urgent issues, `GET /api/v1/issues/?team=ENG&priority=urgent`.
@@ -104,6 +106,7 @@ class IssueListCreate(ApiViewMixin, generics.ListAPIView):
         },
         examples=[
             examples.request("create", examples.CREATE_REQUEST),
+            examples.request("for a customer", examples.CREATE_FOR_CUSTOMER_REQUEST),
             examples.ok("created", examples.ISSUE_EXAMPLE, status_codes=["201"]),
         ],
     )
@@ -179,6 +182,7 @@ class IssueDetail(ApiViewMixin, APIView):
         responses={200: IssueOutput, 412: schema.ProblemOutput},
         examples=[
             examples.request("triage", examples.TRIAGE_REQUEST),
+            examples.request("affected customers", examples.CUSTOMERS_REQUEST),
             examples.ok("changed", examples.ISSUE_EXAMPLE),
         ],
     )

@@ -45,7 +45,16 @@ from tqdm import tqdm
 from accounts.models import Membership, Team
 from accounts.permissions import ACTIONS
 from issues import demo_data, markdown, search, services
-from issues.models import Assignment, Comment, Customer, Issue, IssueEvent, Label, Status
+from issues.models import (
+    Assignment,
+    Comment,
+    Customer,
+    Issue,
+    IssueCustomer,
+    IssueEvent,
+    Label,
+    Status,
+)
 
 User = get_user_model()
 Kind = IssueEvent.Kind
@@ -364,6 +373,10 @@ class Planner:
         supporter = rng.choice(tp.supporters) if tp.supporters else reporter
         if link_later:
             s.add(h(0.5), "customer", supporter, customer=s.customer)
+        if s.customer and len(self.customers) > 1 and rng.random() < 0.2:
+            # Other customers call about the same problem: support adds them ("+1").
+            for _ in range(rng.choice((1, 1, 1, 2, 3))):
+                s.add(h(20, 1.2), "customer", supporter, customer=rng.choice(self.customers))
         if rng.random() < 0.25:
             s.say(h(1.5), "more_info", reporter)
         if s.customer and tp.supporters and rng.random() < 0.8:
@@ -536,7 +549,7 @@ def replay_through_services(
         elif op == "priority":
             services.update_issue(issue, priority=args["priority"], actor=actor, now=now)
         elif op == "customer":
-            services.link_customer(issue, customer=args["customer"], actor=actor, now=now)
+            services.add_customer(issue, customer=args["customer"], actor=actor, now=now)
         elif op == "duplicate":
             services.mark_duplicate(issue, of=issues[args["of"]], actor=actor, now=now)
         elif op == "watch":
@@ -584,7 +597,7 @@ class BulkWriter:
         self.issue = RowMaker(
             Issue,
             "team_id number title description description_html kind priority status_id "
-            "reporter_id customer_id channel due_date duplicate_of_id created_at resolved_at "
+            "reporter_id customer_count channel due_date duplicate_of_id created_at resolved_at "
             "last_activity_at version",
         )
         self.comment = RowMaker(
@@ -598,6 +611,7 @@ class BulkWriter:
         self.assignment = RowMaker(Assignment, "issue_id user_id assigned_by_id assigned_at")
         self.label_link = RowMaker(Issue.labels.through, "issue_id label_id")
         self.watcher_link = RowMaker(Issue.watchers.through, "issue_id user_id")
+        self.customer_link = RowMaker(IssueCustomer, "issue_id customer_id added_by_id added_at")
 
     def story(self, tp: TeamPlan, steps: list[Step]):
         """The rows of one story, as plain tuples: the issue's fields, then its comments,
@@ -607,7 +621,8 @@ class BulkWriter:
         t0 = at(v0)
         status = tp.statuses["new"]
         reporter_id = reporter.pk if reporter else None
-        customer_id = a["customer"].pk if a["customer"] else None
+        # customer id -> (customer id, added by, added at), as services.add_customer writes
+        customers = {a["customer"].pk: (a["customer"].pk, reporter_id, t0)} if a["customer"] else {}
         priority = int(a["priority"])
         events = [
             (
@@ -625,7 +640,7 @@ class BulkWriter:
                     "kind": a["kind"],
                     "channel": a["channel"],
                     "labels": [label.name for label in a["labels"]],
-                    "customer_id": customer_id,
+                    "customer_ids": list(customers),
                     "mentions": [],
                 },
             )
@@ -696,11 +711,11 @@ class BulkWriter:
                 priority = new
             elif op == "customer":
                 new = args["customer"]
-                if new.pk == customer_id:
+                if new.pk in customers:
                     continue
-                data = {"customer_id": new.pk, "name": new.name, "from": None}
+                data = {"customer_id": new.pk, "name": new.name}
                 events.append((actor_id, Kind.CUSTOMER_LINKED, t, None, None, None, None, data))
-                customer_id = new.pk
+                customers[new.pk] = (new.pk, actor_id, t)
             else:
                 raise AssertionError(f"bulk mode cannot write {op!r}")
             version += 1
@@ -715,7 +730,7 @@ class BulkWriter:
             priority,
             status.pk,
             reporter_id,
-            customer_id,
+            len(customers),
             a["channel"],
             a["due_date"],
             None,
@@ -724,13 +739,21 @@ class BulkWriter:
             last_activity,
             version,
         )
-        return issue, comments, events, list(assignments.values()), label_ids, watcher_ids
+        return (
+            issue,
+            comments,
+            events,
+            list(assignments.values()),
+            label_ids,
+            watcher_ids,
+            list(customers.values()),
+        )
 
     def build(self, chunk: list[tuple[TeamPlan, list[Step]]]) -> _Chunk:
         """Unsaved instances for a chunk of stories; `write` fills in numbers and ids."""
         built = _Chunk()
         for tp, steps in chunk:
-            row, comments, events, assignments, labels, watchers = self.story(tp, steps)
+            row, comments, events, assignments, labels, watchers, customers = self.story(tp, steps)
             built.teams.append(tp)
             built.issues.append(self.issue(*row))
             built.comments.append([self.comment(None, *c, None) for c in comments])
@@ -739,6 +762,7 @@ class BulkWriter:
                 [self.assignment(None, *a) for a in assignments]
                 + [self.label_link(None, pk) for pk in labels]
                 + [self.watcher_link(None, pk) for pk in watchers]
+                + [self.customer_link(None, *c) for c in customers]
             )
         return built
 
