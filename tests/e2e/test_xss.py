@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Membership
-from issues import services
+from issues import customer_links, services
 from issues.models import Label, SavedView
 from notifications import services as notify
 from notifications.models import Notification
@@ -80,6 +80,9 @@ def hostile(eng, alice, bob, mailoutbox):
             customer=customers[n % len(customers)],
         )
         services.add_comment(issue, body=payload, actor=actor, public=n % 2 == 0)
+        if n < 12:
+            services.create_status_link(issue, actor=actor)
+            issue.refresh_from_db()
         issues.append(issue)
     SavedView.objects.create(team=eng, owner=bob, name=SHORT[1][:80], query="q=x")
     return issues
@@ -142,6 +145,7 @@ def test_no_payload_runs_on_any_page(browser, live_server, hostile, screenshot):
         "/inbox/preferences/",
         *[f"/issues/{issue.key}/" for issue in hostile],
         f"/issues/{hostile[0].key}/edit/",
+        *[customer_links.status_path(issue) for issue in hostile[:12]],
         "/issues/new/?team=ENG&title=%3Cscript%3E__xss(800)%3C/script%3E",
     ]
     for url in urls:

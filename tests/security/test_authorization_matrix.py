@@ -31,7 +31,7 @@ from rest_framework.test import APIClient
 
 from accounts import tokens
 from accounts.models import ApiToken, Membership
-from issues import services
+from issues import customer_links, services
 from issues.models import Issue, Label, SavedView, Status
 from notifications import webhooks
 from notifications.models import Notification
@@ -138,6 +138,12 @@ PAGES = [
     P("issues:watch", "post", "/issues/ENG-3/watch/", [GONE, GONE, GONE, GONE, 404, LOGIN], {"watch": "1"}),
     P("issues:duplicate", "post", "/issues/ENG-2/duplicate/", [GONE, GONE, GONE, 403, 404, LOGIN], {"of": "ENG-1"}),
     P("issues:move", "post", "/issues/ENG-1/move/", [GONE, GONE, GONE, 403, 404, LOGIN], {"status": "{in_progress}"}),
+    # customers on an issue, and the customer status link
+    P("issues:add-customer", "post", "/issues/ENG-1/customers/", [GONE, GONE, GONE, 403, 404, LOGIN], {"customer": "{customer}"}),
+    P("issues:remove-customer", "post", "/issues/ENG-1/customers/{linked_customer}/remove/", [GONE, GONE, GONE, 403, 404, LOGIN]),
+    P("issues:status-link", "post", "/issues/ENG-1/status-link/", [GONE, GONE, GONE, 403, 404, LOGIN], {"action": "create"}),
+    P("issues:status-link", "post", "/issues/ENG-2/status-link/", [GONE, GONE, GONE, 403, 404, LOGIN], {"action": "revoke"}),
+    P("customer-status", "get", "/status/{status_token}/", [OK] * 6),
 ]
 
 API_READ = [OK, OK, OK, OK, 404, 401]
@@ -207,6 +213,11 @@ def world(eng, ops, alice, bob, sam, vera, mallory, issue, bug_label):
         eng, url="https://hooks.example.com/b", is_active=False, actor=None
     )
     services.set_labels(issue, labels=[bug_label], actor=None)
+    linked = CustomerFactory()
+    services.add_customer(issue, customer=linked, actor=None)
+    eng_2 = Issue.objects.get(team=eng, number=2)
+    services.add_customer(eng_2, customer=linked, actor=None)
+    services.create_status_link(eng_2, actor=None)
     bobs_token, _ = tokens.create_token(bob, name="bob's", actor=None)
     bobs_view = SavedView.objects.create(team=eng, owner=bob, name="Bob's", query="priority=high")
     return {
@@ -224,6 +235,8 @@ def world(eng, ops, alice, bob, sam, vera, mallory, issue, bug_label):
             "label": bug_label.pk,
             "customer": CustomerFactory().pk,
             "version": Issue.objects.get(pk=issue.pk).version,
+            "linked_customer": linked.pk,
+            "status_token": customer_links.token(Issue.objects.get(pk=eng_2.pk)),
         },
     }
 
