@@ -61,7 +61,7 @@ def test_filter_search_open_assign_status_and_comment(
     assert "Password reset email never arrives" in rows.first.inner_text()
 
     # Keyboard: j selects the row, Enter opens it.
-    page.locator("body").click()
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # keys go to the page
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Password reset email never arrives").wait_for()
@@ -88,7 +88,7 @@ def test_filter_search_open_assign_status_and_comment(
 def test_bulk_triage_three_issues(live_server, page, backlog):
     sign_in(page, live_server, "bob")
     page.goto(f"{live_server.url}/teams/ENG/issues/?sort=created")
-    page.locator("body").click()
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # keys go to the page
     for _ in range(3):
         page.keyboard.press("j")
         page.keyboard.press("x")
