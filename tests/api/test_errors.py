@@ -166,8 +166,7 @@ def test_a_forged_forwarded_for_header_buys_no_extra_budget(api, limits, db, set
     same address, whatever it claims."""
     limits(anon="2/minute")
     codes = [
-        api.get("/api/v1/me/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
-        for n in range(3)
+        api.get("/api/v1/me/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)
     ]
     assert codes == [401, 401, 429]
 
