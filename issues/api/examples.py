@@ -47,9 +47,18 @@ CUSTOMER_EXAMPLE = {
     "name": "Dana Smith",
     "email": "dana@acme.example",
     "organization": "Acme Corp",
+    "organization_id": 3,
     "phone": "",
     "created_at": "2026-02-11T14:02:00Z",
     "url": "https://tracker.example.com/api/v1/customers/7/",
+}
+
+ORGANIZATION_EXAMPLE = {
+    "id": 3,
+    "name": "Acme Corp",
+    "customer_count": 4,
+    "created_at": "2026-02-11T14:02:00Z",
+    "url": "https://tracker.example.com/api/v1/organizations/3/",
 }
 
 NOTIFICATION_EXAMPLE = {

@@ -23,7 +23,7 @@ from notifications.models import Notification
 
 from .. import selectors
 from ..filters import PRIORITY_NAMES
-from ..models import Comment, Customer, Issue, IssueEvent, Label, Status
+from ..models import Comment, Customer, Issue, IssueEvent, Label, Organization, Status
 from ..services import TEXT_MAX, TITLE_MAX
 
 User = get_user_model()
@@ -291,11 +291,36 @@ class IssueEventOutput(serializers.ModelSerializer):
 
 class CustomerOutput(serializers.ModelSerializer):
     email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+    organization = serializers.CharField(
+        source="organization_name", read_only=True, help_text="The organization's name, or empty."
+    )
+    organization_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The organization's id (see /organizations/)."
+    )
     url = ApiUrlField("api:customer-detail", "pk")
 
     class Meta:
         model = Customer
-        fields = ("id", "name", "email", "organization", "phone", "created_at", "url")
+        fields = (
+            "id",
+            "name",
+            "email",
+            "organization",
+            "organization_id",
+            "phone",
+            "created_at",
+            "url",
+        )
+        read_only_fields = fields
+
+
+class OrganizationOutput(serializers.ModelSerializer):
+    customer_count = serializers.IntegerField(read_only=True, help_text="Its customers.")
+    url = ApiUrlField("api:organization-detail", "pk")
+
+    class Meta:
+        model = Organization
+        fields = ("id", "name", "customer_count", "created_at", "url")
         read_only_fields = fields
 
 
@@ -510,5 +535,10 @@ class CommentInput(_StrictInput):
 class CustomerInput(_StrictInput):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    organization = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="An organization's name: found whatever its case, or created.",
+    )
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)

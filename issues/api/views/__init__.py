@@ -3,7 +3,7 @@ input serializer, service, output serializer. Reads use the selectors in
 issues/api/selectors.py; errors become problem details in issuetracker/exceptions.py.
 """
 
-from .customers import CustomerDetail, CustomerListCreate
+from .customers import CustomerDetail, CustomerListCreate, OrganizationDetail, OrganizationList
 from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
@@ -22,6 +22,8 @@ __all__ = [
     "NotificationList",
     "NotificationRead",
     "NotificationReadAll",
+    "OrganizationDetail",
+    "OrganizationList",
     "ProblemTypeView",
     "TeamDetail",
     "TeamList",
