@@ -143,11 +143,10 @@ def _form_error(form, error: services.DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-def _quick_log_page(request, form, teams, *, status=200):
-    team = (
-        form.cleaned_data.get("team") if form.is_bound and hasattr(form, "cleaned_data") else None
-    )
-    picked = form.cleaned_data.get("customer") if hasattr(form, "cleaned_data") else None
+def _quick_log_page(request, form, teams, *, status=200, picked=None):
+    cleaned = getattr(form, "cleaned_data", {})
+    team = cleaned.get("team")
+    picked = picked or cleaned.get("customer")
     context = {
         "form": form,
         "teams": teams,
@@ -167,7 +166,11 @@ def quick_log(request):
     if request.method != "POST":
         wanted = (request.GET.get("team") or "").upper()
         initial = {"team": wanted if any(t.key == wanted for t in teams) else teams[0].key}
-        return _quick_log_page(request, QuickLogForm(teams=teams, initial=initial), teams)
+        picked = None
+        if request.GET.get("customer", "").isdigit():  # "Quick log" from a customer's page
+            picked = selectors.get_customer_for_user(request.user, int(request.GET["customer"]))
+        form = QuickLogForm(teams=teams, initial=initial)
+        return _quick_log_page(request, form, teams, picked=picked)
     form = QuickLogForm(request.POST, teams=teams)
     if form.is_valid():
         data = form.cleaned_data

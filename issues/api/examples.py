@@ -30,6 +30,7 @@ ISSUE_EXAMPLE = {
     "reporter": "sam",
     "customers": [7, 12],
     "customer_count": 2,
+    "status_url": "https://tracker.example.com/status/1042-q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c/",
     "channel": "api",
     "due_date": None,
     "duplicate_of": None,

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from accounts.models import Membership, Team
 from notifications.models import Notification
 
-from .. import selectors
+from .. import customer_links, selectors
 from ..filters import PRIORITY_NAMES
 from ..models import Comment, Customer, Issue, IssueEvent, Label, Organization, Status
 from ..services import TEXT_MAX, TITLE_MAX
@@ -73,6 +73,17 @@ class IdsField(serializers.Field):
 
     def to_representation(self, value):
         return [getattr(item, self.attribute) for item in value]
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class StatusUrlField(serializers.Field):
+    """The issue's customer status link (absolute, from SITE_URL), or None. No query."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return customer_links.status_url(value)
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -201,6 +212,12 @@ class IssueOutput(serializers.ModelSerializer):
     customer_count = serializers.IntegerField(
         read_only=True, help_text="How many customers this issue affects."
     )
+    status_url = StatusUrlField(
+        help_text=(
+            "The customer status link (a public page: title, status in plain words, public "
+            "comments), or null while the issue has none. Created and revoked on the issue page."
+        )
+    )
     duplicate_of = serializers.CharField(
         source="duplicate_of.key", read_only=True, allow_null=True, help_text="An issue key."
     )
@@ -228,6 +245,7 @@ class IssueOutput(serializers.ModelSerializer):
             "reporter",
             "customers",
             "customer_count",
+            "status_url",
             "channel",
             "due_date",
             "duplicate_of",

@@ -213,3 +213,21 @@ def test_the_description_text_counts_on_postgres(eng, bob):
     services.create_issue(eng, actor=bob, title="Checkout slow")
     found = similar_titles(eng, "Checkout problem", description="apple pay does nothing")
     assert found[0] == "Checkout problem"
+
+
+def test_quick_log_from_a_customer_page_starts_with_them_picked(client_for, sam):
+    dana = CustomerFactory(name="Dana Smith")
+    page = client_for(sam).get("/quick-log/", {"customer": dana.pk}).content.decode()
+    assert f'name="customer" value="{dana.pk}"' in page
+
+
+def test_the_quick_log_page_costs_a_fixed_number_of_queries(
+    client_for, sam, eng, ops, django_assert_num_queries
+):
+    from accounts.models import Membership
+
+    Membership.objects.create(user=sam, team=ops, role=Membership.Role.SUPPORT)
+    client = client_for(sam)
+    # session, user, my teams, my role per team (2); the header's teams and unread count
+    with django_assert_num_queries(7):
+        assert client.get("/quick-log/").status_code == 200
