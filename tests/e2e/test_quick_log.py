@@ -80,7 +80,7 @@ def test_support_adds_the_caller_to_a_known_issue(live_server, page, screenshot,
 def test_members_add_a_customer_on_the_issue_page_by_searching(
     live_server, page, screenshot, known, bob
 ):
-    existing, dana = known
+    existing, _ = known
     CustomerFactory(name="Lee Park", organization="Globex", email="lee@globex.example")
     sign_in(page, live_server, "bob")
     page.goto(f"{live_server.url}/customers/")
