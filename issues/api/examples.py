@@ -164,3 +164,7 @@ TIMELINE_RESPONSE = {
     "comment": None,
     "data": {"from": "New", "to": "In progress"},
 }
+
+STATUS_LINK_RESPONSE = {
+    "status_url": "https://tracker.example.com/status/1042-q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c/"
+}
