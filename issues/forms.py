@@ -234,7 +234,7 @@ class QuickLogForm(forms.Form):
 
     NOTE_CHOICES = [
         ("internal", "Internal note with what they said"),
-        ("public", "Public reply to them with what they said"),
+        ("public", "Public comment with what they said (on the status page)"),
         ("none", "No comment"),
     ]
 
