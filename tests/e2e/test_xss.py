@@ -9,12 +9,14 @@ searched for what would run on a click: inline handlers and javascript:/vbscript
 data:text/html URLs.
 """
 
+from urllib.parse import quote
+
 import pytest
 from django.core import mail
 
 from accounts.models import Membership
 from issues import customer_links, services
-from issues.models import Label, SavedView
+from issues.models import Customer, Label, Organization, SavedView
 from notifications import services as notify
 from notifications.models import Notification
 from tests.factories import CustomerFactory, UserFactory
@@ -146,6 +148,13 @@ def test_no_payload_runs_on_any_page(browser, live_server, hostile, screenshot):
         *[f"/issues/{issue.key}/" for issue in hostile],
         f"/issues/{hostile[0].key}/edit/",
         *[customer_links.status_path(issue) for issue in hostile[:12]],
+        "/customers/",
+        "/customers/?q=script",
+        *[f"/customers/{c.pk}/" for c in Customer.objects.all()],
+        *[f"/organizations/{o.pk}/" for o in Organization.objects.all()],
+        "/quick-log/",
+        "/quick-log/customer/?q=img",
+        f"/quick-log/similar/?team=ENG&title={quote(PAYLOADS[1])}",
         "/issues/new/?team=ENG&title=%3Cscript%3E__xss(800)%3C/script%3E",
     ]
     for url in urls:

@@ -3,8 +3,8 @@ input serializer, service, output serializer. Reads use the selectors in
 issues/api/selectors.py; errors become problem details in issuetracker/exceptions.py.
 """
 
-from .customers import CustomerDetail, CustomerListCreate
-from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
+from .customers import CustomerDetail, CustomerListCreate, OrganizationDetail, OrganizationList
+from .issues import IssueComments, IssueDetail, IssueListCreate, IssueStatusLink, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
 from .plumbing import NotFoundView, ProblemTypeView
@@ -16,12 +16,15 @@ __all__ = [
     "IssueComments",
     "IssueDetail",
     "IssueListCreate",
+    "IssueStatusLink",
     "IssueTimeline",
     "MeView",
     "NotFoundView",
     "NotificationList",
     "NotificationRead",
     "NotificationReadAll",
+    "OrganizationDetail",
+    "OrganizationList",
     "ProblemTypeView",
     "TeamDetail",
     "TeamList",
