@@ -45,7 +45,16 @@ from tqdm import tqdm
 from accounts.models import Membership, Team
 from accounts.permissions import ACTIONS
 from issues import demo_data, markdown, search, services
-from issues.models import Assignment, Comment, Customer, Issue, IssueEvent, Label, Status
+from issues.models import (
+    Assignment,
+    Comment,
+    Customer,
+    Issue,
+    IssueEvent,
+    Label,
+    Status,
+    StatusPeriod,
+)
 
 User = get_user_model()
 Kind = IssueEvent.Kind
@@ -596,12 +605,17 @@ class BulkWriter:
             "comment_id data",
         )
         self.assignment = RowMaker(Assignment, "issue_id user_id assigned_by_id assigned_at")
+        self.period = RowMaker(
+            StatusPeriod,
+            "issue_id team_id status_id entered_at left_at entered_by_id entered_event_id",
+        )
         self.label_link = RowMaker(Issue.labels.through, "issue_id label_id")
         self.watcher_link = RowMaker(Issue.watchers.through, "issue_id user_id")
 
     def story(self, tp: TeamPlan, steps: list[Step]):
         """The rows of one story, as plain tuples: the issue's fields, then its comments,
-        events (pointing at comments by index), assignments, label and watcher ids."""
+        events (pointing at comments by index), assignments, label and watcher ids, and
+        status periods (pointing at their events by index)."""
         at = self.clock.at
         v0, _, reporter, a = steps[0]
         t0 = at(v0)
@@ -630,6 +644,7 @@ class BulkWriter:
                 },
             )
         ]
+        periods = [[status.pk, t0, None, reporter_id, 0]]
         label_ids = [label.pk for label in a["labels"]]
         watcher_ids = {reporter_id} if reporter_id else set()
         assignments: dict[int, tuple] = {}
@@ -662,6 +677,10 @@ class BulkWriter:
                 data = {"from": status.name, "to": to.name}
                 if status.is_closed and not to.is_closed:
                     data["reopened"] = True
+                # As services._enter_status: the running maximum of the times.
+                entered = max(t, periods[-1][1])
+                periods[-1][2] = entered
+                periods.append([to.pk, entered, None, actor_id, len(events)])
                 events.append(
                     (actor_id, Kind.STATUS_CHANGED, t, status.pk, to.pk, None, None, data)
                 )
@@ -724,13 +743,21 @@ class BulkWriter:
             last_activity,
             version,
         )
-        return issue, comments, events, list(assignments.values()), label_ids, watcher_ids
+        return (
+            issue,
+            comments,
+            events,
+            list(assignments.values()),
+            label_ids,
+            watcher_ids,
+            periods,
+        )
 
     def build(self, chunk: list[tuple[TeamPlan, list[Step]]]) -> _Chunk:
         """Unsaved instances for a chunk of stories; `write` fills in numbers and ids."""
         built = _Chunk()
         for tp, steps in chunk:
-            row, comments, events, assignments, labels, watchers = self.story(tp, steps)
+            row, comments, events, assignments, labels, watchers, periods = self.story(tp, steps)
             built.teams.append(tp)
             built.issues.append(self.issue(*row))
             built.comments.append([self.comment(None, *c, None) for c in comments])
@@ -739,6 +766,12 @@ class BulkWriter:
                 [self.assignment(None, *a) for a in assignments]
                 + [self.label_link(None, pk) for pk in labels]
                 + [self.watcher_link(None, pk) for pk in watchers]
+            )
+            built.periods.append(
+                [
+                    (self.period(None, tp.team.pk, s, t_in, t_out, by, None), index)
+                    for s, t_in, t_out, by, index in periods
+                ]
             )
         return built
 
@@ -777,6 +810,15 @@ class BulkWriter:
                     row.issue_id = issue.pk
                     others[type(row)].append(row)
             IssueEvent.objects.bulk_create(events, batch_size=BATCH)
+            periods = []
+            for issue, issue_events, issue_periods in zip(
+                built.issues, built.events, built.periods, strict=True
+            ):
+                for period, index in issue_periods:
+                    period.issue_id = issue.pk
+                    period.entered_event_id = issue_events[index][0].pk
+                    periods.append(period)
+            StatusPeriod.objects.bulk_create(periods, batch_size=BATCH)
             for model, rows in others.items():
                 model.objects.bulk_create(rows, batch_size=BATCH)
             search.reindex([issue.pk for issue in built.issues])
@@ -792,13 +834,15 @@ class BulkWriter:
 @dataclass
 class _Chunk:
     """Per issue: its team, the issue, its comments, its events (with the index of
-    their comment) and its other rows (assignments, label and watcher links)."""
+    their comment), its other rows (assignments, label and watcher links) and its
+    status periods (with the index of the event that opened each)."""
 
     teams: list[TeamPlan] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     comments: list[list[Comment]] = field(default_factory=list)
     events: list[list[tuple[IssueEvent, int | None]]] = field(default_factory=list)
     others: list[list] = field(default_factory=list)
+    periods: list[list[tuple[StatusPeriod, int]]] = field(default_factory=list)
 
 
 def _issue_models() -> tuple[list, list]:
