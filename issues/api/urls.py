@@ -28,6 +28,16 @@ urlpatterns = [
     re_path(
         rf"^issues/{ISSUE_KEY}/timeline/$", views.IssueTimeline.as_view(), name="issue-timeline"
     ),
+    re_path(
+        rf"^issues/{ISSUE_KEY}/status-periods/$",
+        views.IssueStatusPeriods.as_view(),
+        name="issue-status-periods",
+    ),
+    re_path(
+        rf"^teams/{TEAM_KEY}/reports/(?P<name>[a-z-]{{1,40}})/$",
+        views.TeamReport.as_view(),
+        name="team-report",
+    ),
     re_path(r"^customers/$", views.CustomerListCreate.as_view(), name="customer-list"),
     re_path(rf"^customers/{ID}/$", views.CustomerDetail.as_view(), name="customer-detail"),
     re_path(r"^notifications/$", views.NotificationList.as_view(), name="notification-list"),

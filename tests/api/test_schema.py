@@ -46,6 +46,8 @@ def test_every_resource_is_in_the_schema(openapi):
             "GET /api/v1/issues/{key}/comments/",
             "POST /api/v1/issues/{key}/comments/",
             "GET /api/v1/issues/{key}/timeline/",
+            "GET /api/v1/issues/{key}/status-periods/",
+            "GET /api/v1/teams/{key}/reports/{name}/",
             "GET /api/v1/customers/",
             "POST /api/v1/customers/",
             "GET /api/v1/customers/{id}/",

@@ -63,16 +63,19 @@ def test_issue_page_query_count_is_fixed(
             services.add_comment(issue, body=f"comment {i} @bob", actor=sam, public=i % 2 == 0)
             services.set_labels(issue, labels=[LabelFactory(team=eng)], actor=alice, mode="add")
         services.assign(issue, assignee=bob, actor=alice)
-        services.change_status(issue, to=status("In progress"), actor=alice)
+        for _ in range(n):
+            services.change_status(issue, to=status("Triaged"), actor=alice)
+            services.change_status(issue, to=status("In progress"), actor=alice)
 
     client.force_login(bob)
     grow(2)
     # session, user, issue (with my role), watcher facts, labels, assignees, timeline,
-    # statuses, team labels, members; the header's teams and unread count
-    with django_assert_num_queries(12):
+    # status periods (the status bar), statuses, team labels, members; the header's
+    # teams and unread count
+    with django_assert_num_queries(13):
         assert client.get(url(issue)).status_code == 200
     grow(10)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(url(issue)).status_code == 200
 
 

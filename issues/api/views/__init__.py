@@ -8,6 +8,7 @@ from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
 from .plumbing import NotFoundView, ProblemTypeView
+from .reports import IssueStatusPeriods, TeamReport
 from .webhooks import WebhookDetail, WebhookList
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "IssueComments",
     "IssueDetail",
     "IssueListCreate",
+    "IssueStatusPeriods",
     "IssueTimeline",
     "MeView",
     "NotFoundView",
@@ -25,6 +27,7 @@ __all__ = [
     "ProblemTypeView",
     "TeamDetail",
     "TeamList",
+    "TeamReport",
     "WebhookDetail",
     "WebhookList",
 ]
