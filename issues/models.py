@@ -412,8 +412,13 @@ class StatusPeriod(models.Model):
     `team` is the issue's, copied so reports filter periods without a join.
     """
 
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="status_periods")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="status_periods")
+    # Not indexed alone: the composite indexes below start with them.
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="status_periods", db_index=False
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="status_periods", db_index=False
+    )
     status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="periods")
     entered_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True, blank=True)

@@ -180,29 +180,56 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _percentiles(inner: str, params: list) -> dict:
-    """{group: {"count", "median", "p90"}} for `inner`, a query of (grp, secs) rows.
+def _percentiles(inner: str, params: list, *, buckets: list | None = None) -> tuple[dict, dict]:
+    """({group: {"count", "items", "median", "p90"}}, {group: [count per bucket]}) for
+    `inner`, a query of (grp, secs, item) rows, in one statement. `items` counts the
+    distinct `item`s of a group (issues, where a row is a period).
 
-    SQL numbers the values within each group and keeps only the (at most four) rows
-    around the 50th and 90th percentiles; interpolating between them is left here.
+    PostgreSQL computes the percentiles with percentile_cont. Elsewhere SQL numbers the
+    values within each group and keeps only the (at most four) rows around the 50th
+    and 90th percentiles, and the same linear interpolation is done here, so both give
+    the same numbers. With `buckets` ((label, upper bound in seconds or None), ...) the
+    statement also counts each group's values per bucket.
     """
-    sql = f"""
-        WITH d AS ({inner}),
-        r AS (
-            SELECT grp, secs,
-                   ROW_NUMBER() OVER (PARTITION BY grp ORDER BY secs) AS rn,
-                   COUNT(*) OVER (PARTITION BY grp) AS n
-            FROM d
+    branches = ["SELECT 'd', grp, COUNT(DISTINCT item), NULL, NULL FROM d GROUP BY grp"]
+    if connection.vendor == "postgresql":
+        branches.append(
+            "SELECT 'q', grp, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY secs), "
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) FROM d GROUP BY grp"
         )
-        SELECT grp, n, rn, secs FROM r
-        WHERE rn IN (1 + (n - 1) / 2, 2 + (n - 1) / 2, 1 + (9 * (n - 1)) / 10,
-                     2 + (9 * (n - 1)) / 10)
-        ORDER BY grp, rn
-    """
+    else:
+        branches.append(
+            """SELECT 'p', grp, n, rn, secs FROM (
+                SELECT grp, secs,
+                       ROW_NUMBER() OVER (PARTITION BY grp ORDER BY secs) AS rn,
+                       COUNT(*) OVER (PARTITION BY grp) AS n
+                FROM d
+            ) AS r
+            WHERE rn IN (1 + (n - 1) / 2, 2 + (n - 1) / 2, 1 + (9 * (n - 1)) / 10,
+                         2 + (9 * (n - 1)) / 10)"""
+        )
+    if buckets:
+        whens = " ".join(
+            f"WHEN secs < {upper} THEN {i}" for i, (_, upper) in enumerate(buckets) if upper
+        )
+        branches.append(
+            f"SELECT 'h', grp, COUNT(*), bucket, NULL FROM (SELECT grp, CASE {whens} "
+            f"ELSE {len(buckets) - 1} END AS bucket FROM d) AS h GROUP BY grp, bucket"
+        )
+    sql = f"WITH d AS ({inner}) " + " UNION ALL ".join(branches)
     found: dict = {}
-    for grp, n, rn, secs in _fetch(sql, params):
-        found.setdefault(grp, {"count": n, "values": {}})["values"][rn] = float(secs)
-    result = {}
+    items: dict = {}
+    counts: dict = {}
+    result: dict = {}
+    for what, grp, n, a, b in _fetch(sql, params):
+        if what == "d":
+            items[grp] = n
+        elif what == "h":
+            counts.setdefault(grp, [0] * len(buckets))[int(a)] = n
+        elif what == "q":
+            result[grp] = {"count": n, "median": round(a, 3), "p90": round(b, 3)}
+        else:
+            found.setdefault(grp, {"count": n, "values": {}})["values"][int(a)] = float(b)
     for grp, item in found.items():
         n, values = item["count"], item["values"]
         result[grp] = {
@@ -210,7 +237,9 @@ def _percentiles(inner: str, params: list) -> dict:
             "median": _interpolate(values, n, 1, 2),
             "p90": _interpolate(values, n, 9, 10),
         }
-    return result
+    for grp, stat in result.items():
+        stat["items"] = items.get(grp, 0)
+    return result, counts
 
 
 def _interpolate(values: dict[int, float], n: int, num: int, den: int) -> float:
@@ -238,28 +267,20 @@ def time_in_status(team: Team, f: ReportFilter) -> list[dict]:
     """
     params = [team.pk, _dt(f.end), _dt(f.start), _dt(f.start), *subset_params]
     secs = _seconds(f"COALESCE(p.left_at, {p})", "p.entered_at")
-    stats = _percentiles(
-        f"SELECT p.status_id AS grp, {secs} AS secs {periods}", [_dt(f.now), *params]
+    stats, _ = _percentiles(
+        f"SELECT p.status_id AS grp, {secs} AS secs, p.issue_id AS item {periods}",
+        [_dt(f.now), *params],
     )
-    counts = {
-        status_id: (issues, n)
-        for status_id, issues, n in _fetch(
-            f"SELECT p.status_id, COUNT(DISTINCT p.issue_id), COUNT(*) {periods} "
-            "GROUP BY p.status_id",
-            params,
-        )
-    }
     rows = []
     for status in Status.objects.filter(team=team).order_by("position", "pk"):
-        issues, n = counts.get(status.pk, (0, 0))
         stat = stats.get(status.pk, {})
         rows.append(
             {
                 "status_id": status.pk,
                 "status": status.name,
                 "category": status.category,
-                "issues": issues,
-                "periods": n,
+                "issues": stat.get("items", 0),
+                "periods": stat.get("count", 0),
                 "median_seconds": stat.get("median"),
                 "p90_seconds": stat.get("p90"),
             }
@@ -385,35 +406,25 @@ def _cycle_rows(team: Team, f: ReportFilter) -> tuple[str, list]:
         team,
         f,
         joins="""
-            JOIN issues_statusperiod p ON p.issue_id = i.id AND p.entered_at <= i.resolved_at
+            JOIN issues_statusperiod p ON p.issue_id = i.id AND p.team_id = i.team_id
+                AND p.entered_at <= i.resolved_at
             JOIN issues_status ps ON ps.id = p.status_id AND ps.category = 'in_progress'
         """,
     )
     secs = _seconds("i.resolved_at", "MIN(p.entered_at)")
-    sql = f"SELECT i.priority AS grp, {secs} AS secs {resolved} "\
+    sql = f"SELECT i.priority AS grp, {secs} AS secs, i.id AS item {resolved} "\
         "GROUP BY i.id, i.priority, i.resolved_at"  # fmt: skip
     return sql, params
 
 
 def _resolution_rows(team: Team, f: ReportFilter) -> tuple[str, list]:
     resolved, params = _resolved_done(team, f)
-    return f"SELECT i.priority AS grp, {_seconds('i.resolved_at', 'i.created_at')} AS secs "\
-        f"{resolved}", params  # fmt: skip
+    secs = _seconds("i.resolved_at", "i.created_at")
+    return f"SELECT i.priority AS grp, {secs} AS secs, i.id AS item {resolved}", params
 
 
 def _distribution(inner: str, params: list) -> list[dict]:
-    stats = _percentiles(inner, params)
-    bucket_sql = " ".join(
-        f"WHEN secs < {upper} THEN {i}" for i, (_, upper) in enumerate(DURATION_BUCKETS) if upper
-    )
-    histogram = _fetch(
-        f"SELECT grp, CASE {bucket_sql} ELSE {len(DURATION_BUCKETS) - 1} END AS bucket, "
-        f"COUNT(*) FROM ({inner}) AS d GROUP BY grp, bucket",
-        params,
-    )
-    counts: dict = {}
-    for grp, bucket, n in histogram:
-        counts.setdefault(grp, [0] * len(DURATION_BUCKETS))[bucket] = n
+    stats, counts = _percentiles(inner, params, buckets=DURATION_BUCKETS)
     rows = []
     for priority in Issue.Priority:
         stat = stats.get(priority.value, {})

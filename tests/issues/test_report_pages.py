@@ -101,7 +101,7 @@ def test_filters_are_url_state_and_htmx_gets_the_results_only(client_for, vera, 
     assert "From 1 Jan 2026 to 31 Mar 2026" in text(partial)
 
 
-REPORTS_PAGE_QUERIES = 20
+REPORTS_PAGE_QUERIES = 17
 
 
 def test_reports_page_query_count_is_fixed(
@@ -109,7 +109,7 @@ def test_reports_page_query_count_is_fixed(
 ):
     client = client_for(bob)
     # session, user, team with my role (it also answers the admin tab), the team's labels
-    # (filter form), the 14 queries of the seven reports; the header's teams and unread
+    # (filter form), the 11 queries of the seven reports; the header's teams and unread
     # count
     with django_assert_num_queries(REPORTS_PAGE_QUERIES):
         assert client.get(REPORTS).status_code == 200
