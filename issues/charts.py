@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 46
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 46
 
 
 @dataclass
@@ -78,11 +78,12 @@ def columns(title: str, categories: list[str], series: list[Series], *, stacked:
     return chart
 
 
-def hours(value: float) -> str:
-    """Axis and tooltip text for a duration given in hours."""
-    if value >= 48:
-        return f"{value / 24:.1f} d"
-    return f"{value:.1f} h" if value < 10 else f"{value:.0f} h"
+def in_days(value: float) -> str:
+    return f"{round(value, 1):g} d"
+
+
+def in_hours(value: float) -> str:
+    return f"{round(value, 1):g} h"
 
 
 def count(value: float) -> str:

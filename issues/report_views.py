@@ -41,9 +41,9 @@ def table(name: str, data) -> tuple[list[str], list[list]]:
     """The report as a table: (headers, rows) of plain values, for the page and CSV.
     Durations are whole seconds here; the page shows them readable."""
     if name == "time-in-status":
-        return ["Status", "Category", "Issues", "Periods", "Median (s)", "P90 (s)"], [
-            [r["status"], CATEGORY_NAMES[r["category"]], r["issues"], r["periods"],
-             _num(r["median_seconds"]), _num(r["p90_seconds"])] for r in data
+        return ["Status", "Issues", "Periods", "Median (s)", "P90 (s)"], [
+            [r["status"], r["issues"], r["periods"], _num(r["median_seconds"]),
+             _num(r["p90_seconds"])] for r in data
         ]  # fmt: skip
     if name == "created-vs-resolved":
         return ["Week of", "Created", "Resolved"], [
@@ -83,13 +83,16 @@ def chart(name: str, data) -> charts.Chart:
     S = charts.Series
     if name == "time-in-status":
         cats = [r["status"] for r in data]
+        # One unit for the axis: days once the longest bar passes two days.
+        days = max((_h(r["p90_seconds"]) for r in data), default=0) > 48
+        scale, unit = (24, charts.in_days) if days else (1, charts.in_hours)
         return charts.columns(
-            "Median and 90th percentile hours per status",
+            f"Median and 90th percentile time per status, in {'days' if days else 'hours'}",
             cats,
-            [S("Median", "c-in_progress", [_h(r["median_seconds"]) for r in data], charts.hours),
-             S("90th percentile", "c-waiting", [_h(r["p90_seconds"]) for r in data],
-               charts.hours)],
-            stacked=False, tick_fmt=charts.hours,
+            [S("Median", "c-in_progress", [_h(r["median_seconds"]) / scale for r in data], unit),
+             S("90th percentile", "c-waiting", [_h(r["p90_seconds"]) / scale for r in data],
+               unit)],
+            stacked=False, tick_fmt=unit,
         )  # fmt: skip
     if name == "created-vs-resolved":
         weeks = [r["week"].strftime("%d %b") for r in data]
@@ -173,6 +176,10 @@ def team_reports(request, team_key):
         }
         return render(request, "issues/reports.html", context, status=400)
     window = form.report_filter()
+    # Show the dates the defaults filled in.
+    form.data = form.data.copy()
+    form.data["start"] = form.cleaned_data["start"].isoformat()
+    form.data["end"] = form.cleaned_data["end"].isoformat()
     if request.GET.get("format") == "csv":
         return _csv(team, request.GET.get("report", ""), window)
     sections = []
@@ -181,7 +188,7 @@ def team_reports(request, team_key):
         headers, rows = _readable(*table(name, data))
         sections.append(
             {"name": name, "title": title, "data": data, "chart": chart(name, data),
-             "headers": headers, "rows": rows}
+             "headers": headers, "rows": rows, "wide": len(headers) > 6}
         )  # fmt: skip
     query = request.GET.copy()
     query.pop("format", None)

@@ -41,6 +41,7 @@ def test_reports_page_and_status_bar_on_demo_data(live_server, page, screenshot,
     assert page.locator("svg.chart rect").count() > 20  # the charts have bars
     assert page.locator("#time-in-status-table tbody tr").count() >= 5
     screenshot("reports")
+    page.locator("#time-in-status").screenshot(path=str(screenshot.dir / "time-in-status.png"))
 
     # A filter is URL state: htmx swaps the results and pushes the URL.
     page.locator("select[name=priority]").select_option(["urgent", "high"])
