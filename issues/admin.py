@@ -7,7 +7,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
 from . import services
-from .models import Assignment, Comment, Customer, Issue, IssueEvent, Label, SavedView, Status
+from .models import (
+    Assignment,
+    Comment,
+    Customer,
+    Issue,
+    IssueEvent,
+    Label,
+    SavedView,
+    Status,
+    StatusPeriod,
+)
 
 
 @admin.register(Status)
@@ -163,12 +173,8 @@ class CommentAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(IssueEvent)
-class IssueEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "issue", "actor", "kind")
-    list_filter = ("kind",)
-    list_select_related = ("issue__team", "actor")
-    raw_id_fields = ("issue",)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the services write (the timeline and what is derived from it): look only."""
 
     def has_add_permission(self, request):
         return False
@@ -178,6 +184,22 @@ class IssueEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IssueEvent)
+class IssueEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "issue", "actor", "kind")
+    list_filter = ("kind",)
+    list_select_related = ("issue__team", "actor")
+    raw_id_fields = ("issue",)
+
+
+@admin.register(StatusPeriod)
+class StatusPeriodAdmin(ReadOnlyAdmin):
+    list_display = ("entered_at", "issue", "status", "left_at", "entered_by")
+    list_filter = ("team",)
+    list_select_related = ("issue__team", "status", "entered_by")
+    raw_id_fields = ("issue", "entered_event")
 
 
 @admin.register(SavedView)
