@@ -174,7 +174,8 @@ def team_reports(request, team_key):
             "form": form,
             "rights": _rights(request, team),
         }
-        return render(request, "issues/reports.html", context, status=400)
+        template = "issues/reports.html#results" if request.htmx else "issues/reports.html"
+        return render(request, template, context, status=400)
     window = form.report_filter()
     # Show the dates the defaults filled in.
     form.data = form.data.copy()

@@ -87,6 +87,10 @@ def test_bad_filters_say_what_is_wrong(client_for, vera, eng, params, message):
     response = client_for(vera).get(REPORTS, params)
     assert response.status_code == 400
     assert message in text(response)
+    # htmx swaps the results: the message goes there, not a second page.
+    partial = client_for(vera).get(REPORTS, params, headers={"HX-Request": "true"})
+    assert partial.status_code == 400
+    assert message in text(partial) and "<form" not in text(partial)
 
 
 def test_filters_are_url_state_and_htmx_gets_the_results_only(client_for, vera, busy, bug_label):

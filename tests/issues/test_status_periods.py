@@ -136,3 +136,21 @@ def test_rebuild_for_an_unknown_team_is_an_error(db):
 
     with pytest.raises(CommandError, match="No team"):
         call_command("rebuild_status_periods", "--team", "NOPE", stdout=io.StringIO())
+
+
+def test_the_migration_backfills_what_the_services_write(eng, alice, bob, status):
+    """The data migration's frozen SQL, run on a database without periods."""
+    import importlib
+
+    from django.db import connection
+
+    backfill = importlib.import_module("issues.migrations.0006_backfill_status_periods")
+    issue = services.create_issue(eng, actor=alice, title="A", now=T0)
+    services.change_status(issue, to=status("In progress"), actor=bob, now=at(1))
+    services.change_status(issue, to=status("Resolved"), actor=bob, now=at(1))
+    services.create_issue(eng, actor=bob, title="B", now=at(2))
+    incremental = all_periods()
+    StatusPeriod.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(backfill.BACKFILL)
+    assert all_periods() == incremental
