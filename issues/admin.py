@@ -21,6 +21,7 @@ from .models import (
     Organization,
     SavedView,
     Status,
+    StatusPeriod,
 )
 
 
@@ -216,6 +217,14 @@ class IssueEventAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     list_select_related = ("issue__team", "actor")
     raw_id_fields = ("issue",)
+
+
+@admin.register(StatusPeriod)
+class StatusPeriodAdmin(ReadOnlyAdmin):
+    list_display = ("entered_at", "issue", "status", "left_at", "entered_by")
+    list_filter = ("team",)
+    list_select_related = ("issue__team", "status", "entered_by")
+    raw_id_fields = ("issue", "entered_event")
 
 
 @admin.register(SavedView)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from accounts.models import Team
@@ -295,3 +297,72 @@ class QuickLogForm(forms.Form):
             "organization": self.cleaned_data.get("new_organization") or "",
             "phone": self.cleaned_data.get("new_phone") or "",
         }
+
+
+REPORT_DEFAULT_DAYS = 90
+REPORT_MAX_DAYS = 731  # two years of weekly buckets keep every chart readable
+
+
+class ReportFilterForm(forms.Form):
+    """The reports page's filters (the URL is the state): a window of whole days in
+    settings.TIME_ZONE and the issues' kind, priority, label and customer link."""
+
+    start = forms.DateField(required=False, label="From")
+    end = forms.DateField(required=False, label="To")
+    kind = forms.MultipleChoiceField(choices=Issue.Kind.choices, required=False)
+    priority = forms.MultipleChoiceField(choices=PRIORITY_CHOICES, required=False)
+    label = forms.MultipleChoiceField(choices=[], required=False)
+    customer = forms.ChoiceField(
+        choices=[("", "Any"), ("linked", "Linked to a customer"), ("unlinked", "No customer")],
+        required=False,
+    )
+
+    def __init__(self, data=None, *, team: Team, now=None):
+        from django.utils import timezone
+
+        super().__init__(data)
+        self.team = team
+        self.now = now or timezone.now()
+        self.labels = {
+            label.name.lower(): label for label in Label.objects.filter(team=team).order_by("name")
+        }
+        self.fields["label"].choices = [(lb.name, lb.name) for lb in self.labels.values()]
+        today = timezone.localtime(self.now).date()
+        self.fields["start"].widget = forms.DateInput(attrs={"type": "date"})
+        self.fields["end"].widget = forms.DateInput(attrs={"type": "date"})
+        self.default_end = today
+        self.default_start = today - dt.timedelta(days=REPORT_DEFAULT_DAYS - 1)
+
+    def clean_label(self):
+        return [self.labels[name.lower()] for name in self.cleaned_data["label"]]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        start = data.get("start") or self.default_start
+        end = data.get("end") or self.default_end
+        if not data.get("start") and data.get("end"):
+            start = end - dt.timedelta(days=REPORT_DEFAULT_DAYS - 1)
+        if end < start:
+            self.add_error("end", "The end date is before the start date.")
+        elif (end - start).days >= REPORT_MAX_DAYS:
+            self.add_error("start", f"Choose at most {REPORT_MAX_DAYS} days.")
+        data["start"], data["end"] = start, end
+        return data
+
+    def report_filter(self):
+        """The validated ReportFilter (call after is_valid())."""
+        from .reports import ReportFilter
+
+        data = self.cleaned_data
+        linked = {"linked": True, "unlinked": False}.get(data["customer"])
+        return ReportFilter.for_days(
+            data["start"],
+            data["end"],
+            now=self.now,
+            kinds=tuple(data["kind"]),
+            priorities=tuple(PRIORITY_NAMES[p] for p in data["priority"]),
+            labels=tuple(data["label"]),
+            customer_linked=linked,
+        )

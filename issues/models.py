@@ -476,3 +476,61 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatusPeriod(models.Model):
+    """One stretch of an issue's life in one status: from the event that moved it in
+    until the next status event (`left_at` is NULL while it is the current status).
+
+    Written only by issues/services.py, in the transaction of the status event, and
+    rebuilt from the timeline by `services.rebuild_status_periods`. Periods of an issue
+    follow each other without gaps; they are ordered by (entered_at, entered_event), so
+    two moves within the same instant give a zero-length period in the right place.
+    `team` is the issue's, copied so reports filter periods without a join.
+    """
+
+    # Not indexed alone: the composite indexes below start with them.
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="status_periods", db_index=False
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="status_periods", db_index=False
+    )
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="periods")
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    # None means the system, as IssueEvent.actor.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entered_event = models.OneToOneField(
+        IssueEvent, on_delete=models.CASCADE, related_name="opened_period"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"],
+                condition=Q(left_at__isnull=True),
+                name="issues_statusperiod_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=models.F("entered_at")),
+                name="issues_statusperiod_left_after_entered",
+            ),
+        ]
+        indexes = [
+            # Time in status and cumulative flow: periods of a team entered (or left)
+            # within a window.
+            models.Index(fields=["team", "entered_at"], name="issues_period_team_in_idx"),
+            models.Index(fields=["team", "left_at"], name="issues_period_team_out_idx"),
+            # An issue's bar, and its first in-progress entry (cycle time).
+            models.Index(fields=["issue", "entered_at"], name="issues_period_issue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"issue {self.issue_id} in {self.status_id} from {self.entered_at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team
 
-from .models import Issue, IssueCustomer, IssueEvent, Status
+from .models import Issue, IssueCustomer, IssueEvent, Status, StatusPeriod
 
 _TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -132,6 +132,7 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     return {
         "issue": issue,
         "timeline": timeline,
+        "life": get_issue_life(issue, timeline=timeline),
         "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
         "team_labels": list(team.labels.order_by("name")),
         "members": list(list_team_members(team)),
@@ -385,3 +386,70 @@ def get_organization_detail(org, user) -> dict:
         ),
     )
     return {"organization": org, "customers": customers, "issues": issues}
+
+
+def list_status_periods(issue: Issue):
+    """The issue's status periods in order, with their status and who moved it in."""
+    return (
+        StatusPeriod.objects.filter(issue=issue)
+        .select_related("status", "entered_by")
+        .order_by("entered_at", "entered_event_id")
+    )
+
+
+def first_response(issue: Issue, timeline: list[IssueEvent]) -> IssueEvent | None:
+    """The first reaction from someone other than the reporter: a public comment (what
+    the customer sees) or an assignment (someone took it on). Internal comments and the
+    reporter's own actions do not count; neither do system events."""
+    for event in timeline:
+        if event.actor_id is None or event.actor_id == issue.reporter_id:
+            continue
+        if event.kind == IssueEvent.Kind.ASSIGNED or (
+            event.kind == IssueEvent.Kind.COMMENTED and (event.data or {}).get("public")
+        ):
+            return event
+    return None
+
+
+def get_issue_life(issue: Issue, *, timeline: list[IssueEvent], now=None) -> dict:
+    """The issue page's status bar and facts: one segment per status period (width in
+    percent of the issue's age), time per status, age, time to first response, time to
+    resolution and reopenings. One query (the periods); the rest comes from `timeline`,
+    the issue's events in order."""
+    now = now or timezone.now()
+    periods = list(list_status_periods(issue))
+    start = periods[0].entered_at if periods else issue.created_at
+    span = max((now - start).total_seconds(), 1)
+    segments, totals = [], {}
+    offset = 0.0
+    for period in periods:
+        seconds = ((period.left_at or now) - period.entered_at).total_seconds()
+        width = 100 * seconds / span
+        segments.append(
+            {
+                "period": period,
+                "seconds": seconds,
+                "x": round(offset, 3),
+                "width": round(width, 3),
+            }
+        )
+        offset += width
+        total = totals.setdefault(
+            period.status_id, {"status": period.status, "seconds": 0.0, "periods": 0}
+        )
+        total["seconds"] += seconds
+        total["periods"] += 1
+    response = first_response(issue, timeline)
+    return {
+        "segments": segments,
+        "totals": sorted(totals.values(), key=lambda t: (t["status"].position, t["status"].pk)),
+        "age_seconds": (now - issue.created_at).total_seconds(),
+        "first_response": response,
+        "first_response_seconds": (response.created_at - issue.created_at).total_seconds()
+        if response
+        else None,
+        "resolution_seconds": (issue.resolved_at - issue.created_at).total_seconds()
+        if issue.resolved_at
+        else None,
+        "reopens": sum(1 for e in timeline if (e.data or {}).get("reopened")),
+    }

@@ -8,6 +8,8 @@ Each public function runs in one transaction and, in order:
 3. validates, raising DomainError (with the field) so nothing is half-saved,
 4. changes the rows, then bumps the issue's `version` and `last_activity_at`,
 5. appends one IssueEvent per fact that changed (`_record` alone creates them),
+   and, for the status, closes the current StatusPeriod and opens the next one
+   (`_enter_status` alone writes periods; `rebuild_status_periods` recomputes them),
 6. hands the new events to notifications after commit (`_publish`).
 
 A change that changes nothing writes nothing and returns None or an empty list, so
@@ -40,6 +42,7 @@ from .models import (
     IssueEvent,
     Label,
     Status,
+    StatusPeriod,
 )
 
 User = get_user_model()
@@ -120,6 +123,33 @@ def _record(
     issue: Issue, actor: User | None, kind: str, now: dt.datetime, **fields: Any
 ) -> IssueEvent:
     return IssueEvent.objects.create(issue=issue, actor=actor, kind=kind, created_at=now, **fields)
+
+
+def _enter_status(
+    issue: Issue, event: IssueEvent, now: dt.datetime, *, first: bool = False
+) -> None:
+    """Close the issue's open period and open one for `event.to_status`.
+
+    Periods follow the order of the events (their ids). A `now` earlier than the open
+    period's start (a replay with out-of-order times) is clamped to that start, which
+    is exactly what the rebuild's running maximum computes.
+    """
+    entered_at = now
+    current = (
+        None if first else StatusPeriod.objects.filter(issue=issue, left_at__isnull=True).first()
+    )
+    if current is not None:
+        entered_at = max(now, current.entered_at)
+        current.left_at = entered_at
+        current.save(update_fields=["left_at"])
+    StatusPeriod.objects.create(
+        issue=issue,
+        team_id=issue.team_id,
+        status_id=event.to_status_id,
+        entered_at=entered_at,
+        entered_by_id=event.actor_id,
+        entered_event=event,
+    )
 
 
 def _touch(issue: Issue, events: list[IssueEvent], now: dt.datetime, *fields: str) -> None:
@@ -341,6 +371,7 @@ def create_issue(
             },
         )
     ]
+    _enter_status(issue, events[0], now, first=True)
     for user in assignees:
         Assignment.objects.create(issue=issue, user=user, assigned_by=actor, assigned_at=now)
         events.append(
@@ -370,6 +401,7 @@ def _apply_status(
     event = _record(
         issue, actor, Kind.STATUS_CHANGED, now, from_status=previous, to_status=to, data=data
     )
+    _enter_status(issue, event, now)
     issue.status = to
     issue.resolved_at = _resolved_at(issue, to, now)
     return event
@@ -962,6 +994,47 @@ def unwatch(issue: Issue, *, user: User, actor: User) -> bool:
         return False
     issue.watchers.remove(user)
     return True
+
+
+# The periods as the timeline defines them: one per `created`/`status_changed` event in
+# event-id order, starting at the running maximum of the events' times (see
+# _enter_status) and ending where the next one starts. Plain SQL window functions, the
+# same on SQLite and PostgreSQL; used by the data migration and rebuild_status_periods.
+REBUILD_PERIODS_SQL = """
+INSERT INTO issues_statusperiod
+    (issue_id, team_id, status_id, entered_at, left_at, entered_by_id, entered_event_id)
+SELECT issue_id, team_id, to_status_id, entered_at,
+       LEAD(entered_at) OVER (PARTITION BY issue_id ORDER BY id), actor_id, id
+FROM (
+    SELECT e.id, e.issue_id, i.team_id, e.to_status_id, e.actor_id,
+           MAX(e.created_at) OVER (
+               PARTITION BY e.issue_id ORDER BY e.id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+           ) AS entered_at
+    FROM issues_issueevent e
+    JOIN issues_issue i ON i.id = e.issue_id
+    WHERE e.kind IN ('created', 'status_changed') AND e.to_status_id IS NOT NULL {where}
+) AS moves
+"""
+
+
+def rebuild_status_periods(*, team: Team | None = None, using: str = "default") -> int:
+    """Recompute every StatusPeriod (of `team`, or all) from the timeline, in SQL.
+
+    For databases that had issues before periods existed, or to repair them; writes
+    exactly what the services would have written. Returns the number of periods.
+    """
+    from django.db import connections
+
+    periods = StatusPeriod.objects.using(using)
+    where, params = "", []
+    if team is not None:
+        periods = periods.filter(team=team)
+        where, params = "AND i.team_id = %s", [team.pk]
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        periods._raw_delete(using)
+        cursor.execute(REBUILD_PERIODS_SQL.format(where=where), params)
+        return cursor.rowcount
 
 
 def _refresh(target: Issue, source: Issue) -> None:

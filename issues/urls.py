@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import customer_views, views
+from . import customer_views, report_views, views
 
 app_name = "issues"
 
 urlpatterns = [
     path("teams/<str:team_key>/issues/", views.issue_list, name="list"),
     path("teams/<str:team_key>/board/", views.board, name="board"),
+    path("teams/<str:team_key>/reports/", report_views.team_reports, name="reports"),
     path("teams/<str:team_key>/issues/bulk/", views.bulk, name="bulk"),
     path("teams/<str:team_key>/views/", views.save_view, name="save-view"),
     path("teams/<str:team_key>/views/<int:pk>/delete/", views.delete_view, name="delete-view"),

@@ -168,3 +168,32 @@ TIMELINE_RESPONSE = {
 STATUS_LINK_RESPONSE = {
     "status_url": "https://tracker.example.com/status/1042-q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c/"
 }
+
+
+STATUS_PERIODS_RESPONSE = {
+    "status": {"id": 12, "name": "In progress"},
+    "category": "in_progress",
+    "entered_at": "2026-03-02T10:40:00Z",
+    "left_at": None,
+    "duration_seconds": 7200.0,
+    "moved_in_by": {"username": "bob", "name": "Bob Builder"},
+}
+
+TIME_IN_STATUS_RESPONSE = {
+    "team": "ENG",
+    "report": "time-in-status",
+    "start": "2026-03-01T00:00:00Z",
+    "end": "2026-04-01T00:00:00Z",
+    "now": "2026-03-10T09:00:00Z",
+    "data": [
+        {
+            "status_id": 12,
+            "status": "In progress",
+            "category": "in_progress",
+            "issues": 2,
+            "periods": 3,
+            "median_seconds": 36000.0,
+            "p90_seconds": 540000.0,
+        }
+    ],
+}

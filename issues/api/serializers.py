@@ -23,7 +23,16 @@ from notifications.models import Notification
 
 from .. import customer_links, selectors
 from ..filters import PRIORITY_NAMES
-from ..models import Comment, Customer, Issue, IssueEvent, Label, Organization, Status
+from ..models import (
+    Comment,
+    Customer,
+    Issue,
+    IssueEvent,
+    Label,
+    Organization,
+    Status,
+    StatusPeriod,
+)
 from ..services import TEXT_MAX, TITLE_MAX
 
 User = get_user_model()
@@ -564,3 +573,38 @@ class CustomerInput(_StrictInput):
         help_text="An organization's name: found whatever its case, or created.",
     )
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class _StatusRef(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class _UserRef(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class StatusPeriodOutput(serializers.ModelSerializer):
+    """One stretch of an issue in one status. Needs `now` in the context."""
+
+    status = _StatusRef(read_only=True)
+    category = serializers.CharField(source="status.category", read_only=True)
+    left_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null while this is the current status."
+    )
+    duration_seconds = serializers.SerializerMethodField(
+        help_text="Seconds in the status; up to now for the current one."
+    )
+    moved_in_by = _UserRef(
+        source="entered_by", read_only=True, allow_null=True, help_text="Null: the system."
+    )
+
+    class Meta:
+        model = StatusPeriod
+        fields = ("status", "category", "entered_at", "left_at", "duration_seconds", "moved_in_by")
+        read_only_fields = fields
+
+    def get_duration_seconds(self, period) -> float:
+        end = period.left_at or self.context["now"]
+        return round((end - period.entered_at).total_seconds(), 3)

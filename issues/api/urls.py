@@ -33,6 +33,16 @@ urlpatterns = [
         views.IssueStatusLink.as_view(),
         name="issue-status-link",
     ),
+    re_path(
+        rf"^issues/{ISSUE_KEY}/status-periods/$",
+        views.IssueStatusPeriods.as_view(),
+        name="issue-status-periods",
+    ),
+    re_path(
+        rf"^teams/{TEAM_KEY}/reports/(?P<name>[a-z-]{{1,40}})/$",
+        views.TeamReport.as_view(),
+        name="team-report",
+    ),
     re_path(r"^customers/$", views.CustomerListCreate.as_view(), name="customer-list"),
     re_path(rf"^customers/{ID}/$", views.CustomerDetail.as_view(), name="customer-detail"),
     re_path(r"^organizations/$", views.OrganizationList.as_view(), name="organization-list"),

@@ -69,3 +69,21 @@ def event_text(event: IssueEvent) -> str:
 def lookup(mapping: dict, key: str):
     """{% lookup options name as choices %}: a dict entry by a variable key."""
     return mapping.get(key)
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Seconds as the two largest units a person reads: "3 d 4 h", "2 h 5 min", "40 s"."""
+    if seconds is None or seconds == "":
+        return "—"
+    total = round(float(seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"

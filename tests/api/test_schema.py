@@ -48,6 +48,8 @@ def test_every_resource_is_in_the_schema(openapi):
             "GET /api/v1/issues/{key}/timeline/",
             "POST /api/v1/issues/{key}/status-link/",
             "DELETE /api/v1/issues/{key}/status-link/",
+            "GET /api/v1/issues/{key}/status-periods/",
+            "GET /api/v1/teams/{key}/reports/{name}/",
             "GET /api/v1/customers/",
             "POST /api/v1/customers/",
             "GET /api/v1/customers/{id}/",

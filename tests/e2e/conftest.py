@@ -48,6 +48,8 @@ def screenshot(page):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
+    take.dir = SCREENSHOTS
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return take
 
 

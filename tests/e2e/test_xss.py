@@ -143,6 +143,8 @@ def test_no_payload_runs_on_any_page(browser, live_server, hostile, screenshot):
         "/teams/ENG/issues/?q=script",
         "/teams/ENG/issues/?sort=title",
         "/teams/ENG/board/",
+        "/teams/ENG/reports/",
+        f"/teams/ENG/reports/?label={quote(SHORT[0][:50])}&customer=linked",
         "/inbox/",
         "/inbox/preferences/",
         *[f"/issues/{issue.key}/" for issue in hostile],

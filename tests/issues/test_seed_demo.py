@@ -225,6 +225,7 @@ def test_bulk_rows_are_the_rows_the_services_write():
     in_bulk = snapshot(Issue.objects.exclude(pk__in=replayed))
 
     assert len(in_bulk) == 30
+    assert sum(len(row["periods"]) for row in in_bulk) > 30  # some issues moved
     for bulk, serviced in zip(in_bulk, through_services, strict=True):
         assert bulk == serviced
 
@@ -277,6 +278,12 @@ def snapshot(issues) -> list[dict]:
                 e.data,
             )
             for e in issue.events.select_related("comment").order_by("created_at", "id")
+        ]
+        row["periods"] = [
+            (p.status.name, p.entered_at, p.left_at, p.entered_by_id, p.entered_event.kind)
+            for p in issue.status_periods.select_related("status", "entered_event").order_by(
+                "entered_at", "entered_event_id"
+            )
         ]
         rows.append(row)
     return rows

@@ -64,16 +64,19 @@ def test_issue_page_query_count_is_fixed(
             services.set_labels(issue, labels=[LabelFactory(team=eng)], actor=alice, mode="add")
             services.add_customer(issue, customer=CustomerFactory(), actor=sam)
         services.assign(issue, assignee=bob, actor=alice)
-        services.change_status(issue, to=status("In progress"), actor=alice)
+        for _ in range(n):
+            services.change_status(issue, to=status("Triaged"), actor=alice)
+            services.change_status(issue, to=status("In progress"), actor=alice)
 
     client.force_login(bob)
     grow(2)
     # session, user, issue (with my role), watcher facts, labels, assignees, affected
-    # customers, timeline, statuses, team labels, members; the header's teams and unread
-    with django_assert_num_queries(13):
+    # customers, timeline, status periods (the status bar), statuses, team labels,
+    # members; the header's teams and unread count
+    with django_assert_num_queries(14):
         assert client.get(url(issue)).status_code == 200
     grow(10)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(url(issue)).status_code == 200
 
 

@@ -69,7 +69,16 @@ def A(operation, url, expect, data=None, writes=True):
 ALL_OK = [OK] * 5
 ENG_READ = [OK, OK, OK, OK, 404, LOGIN]
 PREFERENCES = {kind: "digest" for kind in Notification.Kind.values}
-QUICK_LOG = {"team": "ENG", "customer": "{customer}", "channel": "phone", "kind": "bug", "title": "Caller cannot sign in", "description": "", "priority": "3", "note": ""}
+QUICK_LOG = {
+    "team": "ENG",
+    "customer": "{customer}",
+    "channel": "phone",
+    "kind": "bug",
+    "title": "Caller cannot sign in",
+    "description": "",
+    "priority": "3",
+    "note": "",
+}
 
 # fmt: off
 PAGES = [
@@ -122,6 +131,8 @@ PAGES = [
     # team pages
     P("issues:list", "get", "/teams/ENG/issues/", ENG_READ),
     P("issues:board", "get", "/teams/ENG/board/", ENG_READ),
+    P("issues:reports", "get", "/teams/ENG/reports/", ENG_READ),
+    P("issues:reports", "get", "/teams/ENG/reports/?format=csv&report=aging", [OK, OK, OK, OK, 404, LOGIN]),
     P("issues:bulk", "post", "/teams/ENG/issues/bulk/", [GONE, GONE, GONE, 403, 404, LOGIN], {"issues": "ENG-1", "action": "priority", "priority": "high"}),
     P("issues:bulk", "post", "/teams/ENG/issues/bulk/", [GONE, GONE, 403, 403, 404, LOGIN], {"issues": "ENG-1", "action": "assign", "assignee": "bob"}),
     P("issues:save-view", "post", "/teams/ENG/views/", [GONE, GONE, GONE, GONE, 404, LOGIN], {"name": "Mine", "query": "assignee=me"}),
@@ -178,6 +189,8 @@ API = [
     A("GET /api/v1/issues/{key}/comments/", "/api/v1/issues/ENG-1/comments/", API_READ),
     A("POST /api/v1/issues/{key}/comments/", "/api/v1/issues/ENG-1/comments/", [201, 201, 201, 403, 404, 401], {"body": "Hi"}),
     A("GET /api/v1/issues/{key}/timeline/", "/api/v1/issues/ENG-1/timeline/", API_READ),
+    A("GET /api/v1/issues/{key}/status-periods/", "/api/v1/issues/ENG-1/status-periods/", API_READ),
+    A("GET /api/v1/teams/{key}/reports/{name}/", "/api/v1/teams/ENG/reports/time-in-status/", API_READ),
     A("GET /api/v1/customers/", "/api/v1/customers/", [*ALL_OK, 401]),
     A("POST /api/v1/customers/", "/api/v1/customers/", [201, 201, 201, 403, 201, 401], {"name": "Dana"}),
     A("GET /api/v1/customers/{id}/", "/api/v1/customers/{customer}/", [*ALL_OK, 401]),

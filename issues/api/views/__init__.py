@@ -8,6 +8,7 @@ from .issues import IssueComments, IssueDetail, IssueListCreate, IssueStatusLink
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
 from .plumbing import NotFoundView, ProblemTypeView
+from .reports import IssueStatusPeriods, TeamReport
 from .webhooks import WebhookDetail, WebhookList
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "IssueDetail",
     "IssueListCreate",
     "IssueStatusLink",
+    "IssueStatusPeriods",
     "IssueTimeline",
     "MeView",
     "NotFoundView",
@@ -28,6 +30,7 @@ __all__ = [
     "ProblemTypeView",
     "TeamDetail",
     "TeamList",
+    "TeamReport",
     "WebhookDetail",
     "WebhookList",
 ]

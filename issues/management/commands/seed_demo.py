@@ -55,6 +55,7 @@ from issues.models import (
     Label,
     Organization,
     Status,
+    StatusPeriod,
 )
 
 User = get_user_model()
@@ -610,13 +611,18 @@ class BulkWriter:
             "comment_id data",
         )
         self.assignment = RowMaker(Assignment, "issue_id user_id assigned_by_id assigned_at")
+        self.period = RowMaker(
+            StatusPeriod,
+            "issue_id team_id status_id entered_at left_at entered_by_id entered_event_id",
+        )
         self.label_link = RowMaker(Issue.labels.through, "issue_id label_id")
         self.watcher_link = RowMaker(Issue.watchers.through, "issue_id user_id")
         self.customer_link = RowMaker(IssueCustomer, "issue_id customer_id added_by_id added_at")
 
     def story(self, tp: TeamPlan, steps: list[Step]):
         """The rows of one story, as plain tuples: the issue's fields, then its comments,
-        events (pointing at comments by index), assignments, label and watcher ids."""
+        events (pointing at comments by index), assignments, label and watcher ids, and
+        status periods (pointing at their events by index)."""
         at = self.clock.at
         v0, _, reporter, a = steps[0]
         t0 = at(v0)
@@ -646,6 +652,7 @@ class BulkWriter:
                 },
             )
         ]
+        periods = [[status.pk, t0, None, reporter_id, 0]]
         label_ids = [label.pk for label in a["labels"]]
         watcher_ids = {reporter_id} if reporter_id else set()
         assignments: dict[int, tuple] = {}
@@ -678,6 +685,10 @@ class BulkWriter:
                 data = {"from": status.name, "to": to.name}
                 if status.is_closed and not to.is_closed:
                     data["reopened"] = True
+                # As services._enter_status: the running maximum of the times.
+                entered = max(t, periods[-1][1])
+                periods[-1][2] = entered
+                periods.append([to.pk, entered, None, actor_id, len(events)])
                 events.append(
                     (actor_id, Kind.STATUS_CHANGED, t, status.pk, to.pk, None, None, data)
                 )
@@ -748,13 +759,16 @@ class BulkWriter:
             label_ids,
             watcher_ids,
             list(customers.values()),
+            periods,
         )
 
     def build(self, chunk: list[tuple[TeamPlan, list[Step]]]) -> _Chunk:
         """Unsaved instances for a chunk of stories; `write` fills in numbers and ids."""
         built = _Chunk()
         for tp, steps in chunk:
-            row, comments, events, assignments, labels, watchers, customers = self.story(tp, steps)
+            row, comments, events, assignments, labels, watchers, customers, periods = self.story(
+                tp, steps
+            )
             built.teams.append(tp)
             built.issues.append(self.issue(*row))
             built.comments.append([self.comment(None, *c, None) for c in comments])
@@ -764,6 +778,12 @@ class BulkWriter:
                 + [self.label_link(None, pk) for pk in labels]
                 + [self.watcher_link(None, pk) for pk in watchers]
                 + [self.customer_link(None, *c) for c in customers]
+            )
+            built.periods.append(
+                [
+                    (self.period(None, tp.team.pk, s, t_in, t_out, by, None), index)
+                    for s, t_in, t_out, by, index in periods
+                ]
             )
         return built
 
@@ -802,6 +822,15 @@ class BulkWriter:
                     row.issue_id = issue.pk
                     others[type(row)].append(row)
             IssueEvent.objects.bulk_create(events, batch_size=BATCH)
+            periods = []
+            for issue, issue_events, issue_periods in zip(
+                built.issues, built.events, built.periods, strict=True
+            ):
+                for period, index in issue_periods:
+                    period.issue_id = issue.pk
+                    period.entered_event_id = issue_events[index][0].pk
+                    periods.append(period)
+            StatusPeriod.objects.bulk_create(periods, batch_size=BATCH)
             for model, rows in others.items():
                 model.objects.bulk_create(rows, batch_size=BATCH)
             search.reindex([issue.pk for issue in built.issues])
@@ -817,13 +846,15 @@ class BulkWriter:
 @dataclass
 class _Chunk:
     """Per issue: its team, the issue, its comments, its events (with the index of
-    their comment) and its other rows (assignments, label and watcher links)."""
+    their comment), its other rows (assignments, label and watcher links) and its
+    status periods (with the index of the event that opened each)."""
 
     teams: list[TeamPlan] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     comments: list[list[Comment]] = field(default_factory=list)
     events: list[list[tuple[IssueEvent, int | None]]] = field(default_factory=list)
     others: list[list] = field(default_factory=list)
+    periods: list[list[tuple[StatusPeriod, int]]] = field(default_factory=list)
 
 
 def _issue_models() -> tuple[list, list]:

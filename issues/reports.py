@@ -1,0 +1,586 @@
+"""Team reports: where issues wait, how fast they flow, where work piles up.
+
+Every number is computed in SQL (aggregates and window functions over StatusPeriod and
+Issue), the same statements on SQLite and PostgreSQL, so both give identical results;
+Python only turns the few rows per group into medians and labels. Each function takes
+the team and a validated `ReportFilter` and returns plain rows (dicts), and costs a
+fixed number of queries whatever the data.
+
+Definitions (also in the README):
+
+- Durations are real elapsed time (UTC), so a day across a DST change is 23 or 25 h.
+  A period still current is measured up to `now`.
+- Percentiles interpolate linearly between the two nearest values (what PostgreSQL's
+  percentile_cont computes): the median of 1, 2, 3, 10 is 2.5.
+- The window is [start, end): `start` is the first day's midnight and `end` the
+  midnight after the last day, in settings.TIME_ZONE. Weeks start on Monday there.
+- Time in status: a period counts when it was entered within the window, or entered
+  before it and still running at its start; its whole duration counts (not only the
+  part inside the window), up to now if it is the current one.
+- Created vs resolved: issues created in a week; issues whose resolution (entering a
+  done or cancelled status, kept while they stay closed) falls in that week.
+- Backlog (cumulative flow): at the end of each week (or now, for the current week),
+  the issues in each open category (triage, to do, in progress, waiting).
+- Cycle time: from the first time an issue entered an in-progress status until it was
+  resolved, for issues resolved within the window that are now in a done status (not
+  cancelled) and were ever in progress. Resolution time: created to resolved, for the
+  same issues (in progress or not).
+- Aging, stale and workload are about open issues now; the window does not apply.
+"""
+
+# ruff: noqa: S608 -- the SQL below is assembled from our own fragments; every value
+# is a query parameter.
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Team
+
+from .models import Issue, Label, Status
+
+DAY = 86_400
+OPEN_CATEGORIES = [
+    Status.Category.TRIAGE,
+    Status.Category.TODO,
+    Status.Category.IN_PROGRESS,
+    Status.Category.WAITING,
+]
+# Histogram buckets of cycle and resolution times: (label, upper bound in seconds).
+DURATION_BUCKETS = [
+    ("< 1 h", 3_600),
+    ("1 h - 1 d", DAY),
+    ("1-3 d", 3 * DAY),
+    ("3-7 d", 7 * DAY),
+    ("7-30 d", 30 * DAY),
+    ("> 30 d", None),
+]
+AGE_BUCKETS = [
+    ("< 1 d", DAY),
+    ("1-7 d", 7 * DAY),
+    ("7-30 d", 30 * DAY),
+    ("30-90 d", 90 * DAY),
+    ("> 90 d", None),
+]
+OLDEST_LIMIT = 10
+STALE_LIMIT = 50
+
+
+def customer_linked_q(linked: bool) -> Q:
+    """Issues linked to a customer (or, with False, not). The one place that knows how."""
+    return Q(customer_count__gt=0) if linked else Q(customer_count=0)
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What a report covers: a window of whole days and the issues' properties."""
+
+    start: dt.datetime
+    end: dt.datetime
+    now: dt.datetime
+    kinds: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    labels: tuple[Label, ...] = ()
+    customer_linked: bool | None = None
+
+    @classmethod
+    def for_days(
+        cls, first: dt.date, last: dt.date, *, now: dt.datetime | None = None, **filters
+    ) -> ReportFilter:
+        """The window from `first` to `last` inclusive, in settings.TIME_ZONE."""
+        return cls(start=local_midnight(first), end=local_midnight(last + dt.timedelta(days=1)),
+                   now=now or timezone.now(), **filters)  # fmt: skip
+
+    @property
+    def has_issue_filters(self) -> bool:
+        return bool(self.kinds or self.priorities or self.labels) or (
+            self.customer_linked is not None
+        )
+
+    def issue_q(self) -> Q:
+        q = Q()
+        if self.kinds:
+            q &= Q(kind__in=self.kinds)
+        if self.priorities:
+            q &= Q(priority__in=self.priorities)
+        for label in self.labels:
+            q &= Q(pk__in=Issue.labels.through.objects.filter(label=label).values("issue_id"))
+        if self.customer_linked is not None:
+            q &= customer_linked_q(self.customer_linked)
+        return q
+
+
+def report_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=report_zone())
+
+
+def week_starts(f: ReportFilter) -> list[dt.datetime]:
+    """Local Mondays 00:00 from the week holding the window's start to the one holding
+    its last day, plus the Monday after (each week is [starts[i], starts[i+1]))."""
+    first = f.start.astimezone(report_zone()).date()
+    first -= dt.timedelta(days=first.weekday())
+    last = (f.end - dt.timedelta(microseconds=1)).astimezone(report_zone()).date()
+    days = (last - first).days // 7 + 2
+    return [local_midnight(first + dt.timedelta(weeks=i)) for i in range(days)]
+
+
+# --- SQL helpers --------------------------------------------------------------------
+
+
+def _dt(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _seconds(end: str, start: str) -> str:
+    """SQL for the seconds from `start` to `end` (exact to the microsecond on both)."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"(django_timestamp_diff({end}, {start}) / 1000000.0)"
+
+
+def _param() -> str:
+    """A datetime placeholder PostgreSQL can type without context."""
+    return "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+
+
+def _issue_subset(team: Team, f: ReportFilter) -> tuple[str, list]:
+    """SQL `AND <col> IN (...)` for the issue filters, or nothing when there are none."""
+    if not f.has_issue_filters:
+        return "", []
+    qs = Issue.objects.filter(f.issue_q(), team=team).values("pk")
+    sql, params = qs.query.sql_with_params()
+    return f"AND {{col}} IN ({sql})", list(params)
+
+
+def _subset(team: Team, f: ReportFilter, column: str) -> tuple[str, list]:
+    sql, params = _issue_subset(team, f)
+    return sql.replace("{col}", column), params
+
+
+def _bucket_case(column: str, bounds: list[dt.datetime]) -> tuple[str, list]:
+    """SQL CASE giving the index i of the bucket [bounds[i], bounds[i+1]) of `column`."""
+    whens = " ".join(f"WHEN {column} < {_param()} THEN {i}" for i in range(len(bounds) - 1))
+    return f"CASE {whens} END", [_dt(b) for b in bounds[1:]]
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _percentiles(inner: str, params: list, *, buckets: list | None = None) -> tuple[dict, dict]:
+    """({group: {"count", "items", "median", "p90"}}, {group: [count per bucket]}) for
+    `inner`, a query of (grp, secs, item) rows, in one statement. `items` counts the
+    distinct `item`s of a group (issues, where a row is a period).
+
+    PostgreSQL computes the percentiles with percentile_cont. Elsewhere SQL numbers the
+    values within each group and keeps only the (at most four) rows around the 50th
+    and 90th percentiles, and the same linear interpolation is done here, so both give
+    the same numbers. With `buckets` ((label, upper bound in seconds or None), ...) the
+    statement also counts each group's values per bucket.
+    """
+    branches = ["SELECT 'd', grp, COUNT(DISTINCT item), NULL, NULL FROM d GROUP BY grp"]
+    if connection.vendor == "postgresql":
+        branches.append(
+            "SELECT 'q', grp, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY secs), "
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) FROM d GROUP BY grp"
+        )
+    else:
+        branches.append(
+            """SELECT 'p', grp, n, rn, secs FROM (
+                SELECT grp, secs,
+                       ROW_NUMBER() OVER (PARTITION BY grp ORDER BY secs) AS rn,
+                       COUNT(*) OVER (PARTITION BY grp) AS n
+                FROM d
+            ) AS r
+            WHERE rn IN (1 + (n - 1) / 2, 2 + (n - 1) / 2, 1 + (9 * (n - 1)) / 10,
+                         2 + (9 * (n - 1)) / 10)"""
+        )
+    if buckets:
+        whens = " ".join(
+            f"WHEN secs < {upper} THEN {i}" for i, (_, upper) in enumerate(buckets) if upper
+        )
+        branches.append(
+            f"SELECT 'h', grp, COUNT(*), bucket, NULL FROM (SELECT grp, CASE {whens} "
+            f"ELSE {len(buckets) - 1} END AS bucket FROM d) AS h GROUP BY grp, bucket"
+        )
+    sql = f"WITH d AS ({inner}) " + " UNION ALL ".join(branches)
+    found: dict = {}
+    items: dict = {}
+    counts: dict = {}
+    result: dict = {}
+    for what, grp, n, a, b in _fetch(sql, params):
+        if what == "d":
+            items[grp] = n
+        elif what == "h":
+            counts.setdefault(grp, [0] * len(buckets))[int(a)] = n
+        elif what == "q":
+            result[grp] = {"count": n, "median": round(a, 3), "p90": round(b, 3)}
+        else:
+            found.setdefault(grp, {"count": n, "values": {}})["values"][int(a)] = float(b)
+    for grp, item in found.items():
+        n, values = item["count"], item["values"]
+        result[grp] = {
+            "count": n,
+            "median": _interpolate(values, n, 1, 2),
+            "p90": _interpolate(values, n, 9, 10),
+        }
+    for grp, stat in result.items():
+        stat["items"] = items.get(grp, 0)
+    return result, counts
+
+
+def _interpolate(values: dict[int, float], n: int, num: int, den: int) -> float:
+    """The num/den quantile from the values at 1-based ranks; integer arithmetic, so
+    the ranks are the ones the SQL kept."""
+    low, rest = divmod(num * (n - 1), den)  # 0-based rank below the quantile
+    fraction = rest / den
+    below = values[low + 1]
+    above = values.get(low + 2, below)
+    return round(below + fraction * (above - below), 3)
+
+
+# --- time in status -----------------------------------------------------------------
+
+
+def time_in_status(team: Team, f: ReportFilter) -> list[dict]:
+    """Per status (in workflow order): how many issues passed through it in the window,
+    how many periods, and the median and 90th percentile time spent in it."""
+    subset, subset_params = _subset(team, f, "p.issue_id")
+    p = _param()
+    periods = f"""
+        FROM issues_statusperiod p
+        WHERE p.team_id = %s AND p.entered_at < {p}
+          AND (p.entered_at >= {p} OR p.left_at IS NULL OR p.left_at > {p}) {subset}
+    """
+    params = [team.pk, _dt(f.end), _dt(f.start), _dt(f.start), *subset_params]
+    secs = _seconds(f"COALESCE(p.left_at, {p})", "p.entered_at")
+    stats, _ = _percentiles(
+        f"SELECT p.status_id AS grp, {secs} AS secs, p.issue_id AS item {periods}",
+        [_dt(f.now), *params],
+    )
+    rows = []
+    for status in Status.objects.filter(team=team).order_by("position", "pk"):
+        stat = stats.get(status.pk, {})
+        rows.append(
+            {
+                "status_id": status.pk,
+                "status": status.name,
+                "category": status.category,
+                "issues": stat.get("items", 0),
+                "periods": stat.get("count", 0),
+                "median_seconds": stat.get("median"),
+                "p90_seconds": stat.get("p90"),
+            }
+        )
+    return rows
+
+
+# --- created vs resolved, backlog ----------------------------------------------------
+
+
+def created_vs_resolved(team: Team, f: ReportFilter) -> list[dict]:
+    """Per week of the window: issues created and issues resolved."""
+    weeks = week_starts(f)
+    subset, subset_params = _subset(team, f, "i.id")
+    created_case, created_params = _bucket_case("i.created_at", weeks)
+    resolved_case, resolved_params = _bucket_case("i.resolved_at", weeks)
+    p = _param()
+    sql = f"""
+        SELECT 'created', {created_case} AS week, COUNT(*) FROM issues_issue i
+        WHERE i.team_id = %s AND i.created_at >= {p} AND i.created_at < {p} {subset}
+        GROUP BY week
+        UNION ALL
+        SELECT 'resolved', {resolved_case} AS week, COUNT(*) FROM issues_issue i
+        WHERE i.team_id = %s AND i.resolved_at >= {p} AND i.resolved_at < {p} {subset}
+        GROUP BY week
+    """
+    bounds = [_dt(weeks[0]), _dt(weeks[-1])]
+    params = [*created_params, team.pk, *bounds, *subset_params]
+    params += [*resolved_params, team.pk, *bounds, *subset_params]
+    rows = [
+        {"week": start.date(), "created": 0, "resolved": 0}
+        for start in (w.astimezone(report_zone()) for w in weeks[:-1])
+    ]
+    for what, week, n in _fetch(sql, params):
+        rows[week][what] = n
+    return rows
+
+
+def backlog_flow(team: Team, f: ReportFilter) -> list[dict]:
+    """Per week: the open issues in each open category at the week's end (or now).
+
+    Counted from period starts and ends: what was open at the first week's start,
+    plus what entered, minus what left, cumulated week by week (a window SUM).
+    """
+    weeks = week_starts(f)
+    points = [min(w, f.now) for w in weeks[1:]]
+    bounds = [weeks[0], *points]
+    subset, subset_params = _subset(team, f, "p.issue_id")
+    in_case, in_params = _bucket_case_closed("p.entered_at", bounds)
+    out_case, out_params = _bucket_case_closed("p.left_at", bounds)
+    p = _param()
+    categories = ", ".join(f"'{c}'" for c in OPEN_CATEGORIES)
+    sql = f"""
+        WITH moves AS (
+            SELECT s.category AS category, 0 AS week, COUNT(*) AS delta
+            FROM issues_statusperiod p JOIN issues_status s ON s.id = p.status_id
+            WHERE p.team_id = %s AND p.entered_at <= {p}
+              AND (p.left_at IS NULL OR p.left_at > {p}) {subset}
+            GROUP BY s.category
+            UNION ALL
+            SELECT s.category, {in_case}, COUNT(*)
+            FROM issues_statusperiod p JOIN issues_status s ON s.id = p.status_id
+            WHERE p.team_id = %s AND p.entered_at > {p} AND p.entered_at <= {p} {subset}
+            GROUP BY s.category, 2
+            UNION ALL
+            SELECT s.category, {out_case}, -COUNT(*)
+            FROM issues_statusperiod p JOIN issues_status s ON s.id = p.status_id
+            WHERE p.team_id = %s AND p.left_at > {p} AND p.left_at <= {p} {subset}
+            GROUP BY s.category, 2
+        ),
+        weekly AS (
+            SELECT category, week, SUM(delta) AS delta FROM moves
+            WHERE category IN ({categories}) GROUP BY category, week
+        )
+        SELECT category, week,
+               SUM(delta) OVER (PARTITION BY category ORDER BY week) AS open_issues
+        FROM weekly
+    """
+    first, last = _dt(bounds[0]), _dt(bounds[-1])
+    params = [team.pk, first, first, *subset_params]
+    params += [*in_params, team.pk, first, last, *subset_params]
+    params += [*out_params, team.pk, first, last, *subset_params]
+    found = {(category, week): int(n) for category, week, n in _fetch(sql, params)}
+    rows = []
+    current = {c: found.get((c, 0), 0) for c in OPEN_CATEGORIES}
+    for i, point in enumerate(points, start=1):
+        for category in OPEN_CATEGORIES:
+            # A week without moves in a category keeps its total.
+            current[category] = found.get((category, i), current[category])
+        rows.append(
+            {
+                "week": weeks[i - 1].astimezone(report_zone()).date(),
+                "at": point,
+                **{str(c): current[c] for c in OPEN_CATEGORIES},
+            }
+        )
+    return rows
+
+
+def _bucket_case_closed(column: str, bounds: list[dt.datetime]) -> tuple[str, list]:
+    """Like _bucket_case, with buckets (bounds[i-1], bounds[i]] numbered from 1."""
+    whens = " ".join(f"WHEN {column} <= {_param()} THEN {i}" for i in range(1, len(bounds)))
+    return f"CASE {whens} END", [_dt(b) for b in bounds[1:]]
+
+
+# --- cycle and resolution time ----------------------------------------------------
+
+
+def _resolved_done(team: Team, f: ReportFilter, joins: str = "") -> tuple[str, list]:
+    """FROM ... WHERE for the issues resolved in the window and now in a done status."""
+    subset, subset_params = _subset(team, f, "i.id")
+    p = _param()
+    sql = f"""
+        FROM issues_issue i JOIN issues_status s ON s.id = i.status_id {joins}
+        WHERE i.team_id = %s AND s.category = 'done'
+          AND i.resolved_at >= {p} AND i.resolved_at < {p} {subset}
+    """
+    return sql, [team.pk, _dt(f.start), _dt(f.end), *subset_params]
+
+
+def _cycle_rows(team: Team, f: ReportFilter) -> tuple[str, list]:
+    resolved, params = _resolved_done(
+        team,
+        f,
+        joins="""
+            JOIN issues_statusperiod p ON p.issue_id = i.id AND p.team_id = i.team_id
+                AND p.entered_at <= i.resolved_at
+            JOIN issues_status ps ON ps.id = p.status_id AND ps.category = 'in_progress'
+        """,
+    )
+    secs = _seconds("i.resolved_at", "MIN(p.entered_at)")
+    sql = f"SELECT i.priority AS grp, {secs} AS secs, i.id AS item {resolved} "\
+        "GROUP BY i.id, i.priority, i.resolved_at"  # fmt: skip
+    return sql, params
+
+
+def _resolution_rows(team: Team, f: ReportFilter) -> tuple[str, list]:
+    resolved, params = _resolved_done(team, f)
+    secs = _seconds("i.resolved_at", "i.created_at")
+    return f"SELECT i.priority AS grp, {secs} AS secs, i.id AS item {resolved}", params
+
+
+def _distribution(inner: str, params: list) -> list[dict]:
+    stats, counts = _percentiles(inner, params, buckets=DURATION_BUCKETS)
+    rows = []
+    for priority in Issue.Priority:
+        stat = stats.get(priority.value, {})
+        rows.append(
+            {
+                "priority": priority.value,
+                "priority_name": str(priority.label),
+                "count": stat.get("count", 0),
+                "median_seconds": stat.get("median"),
+                "p90_seconds": stat.get("p90"),
+                "buckets": [
+                    {"bucket": label, "count": n}
+                    for (label, _), n in zip(
+                        DURATION_BUCKETS,
+                        counts.get(priority.value, [0] * len(DURATION_BUCKETS)),
+                        strict=True,
+                    )
+                ],
+            }
+        )
+    return rows
+
+
+def cycle_time(team: Team, f: ReportFilter) -> list[dict]:
+    """Per priority: first entry into in progress → resolved (done), for issues resolved
+    in the window: count, median, 90th percentile and a histogram."""
+    return _distribution(*_cycle_rows(team, f))
+
+
+def resolution_time(team: Team, f: ReportFilter) -> list[dict]:
+    """Per priority: created → resolved (done), for issues resolved in the window."""
+    return _distribution(*_resolution_rows(team, f))
+
+
+# --- aging, stale, workload --------------------------------------------------------
+
+
+def _open_issues(team: Team, f: ReportFilter):
+    qs = Issue.objects.filter(team=team, resolved_at__isnull=True)
+    return qs.filter(f.issue_q()) if f.has_issue_filters else qs
+
+
+def aging(team: Team, f: ReportFilter) -> dict:
+    """Open issues by age bucket and status (rows in workflow order), the oldest ones,
+    and the stale ones (quiet for longer than their status allows), linked."""
+    from .filters import with_stale_flag
+
+    subset, subset_params = _subset(team, f, "i.id")
+    secs = _seconds(_param(), "i.created_at")
+    whens = " ".join(f"WHEN {secs} < {upper} THEN {i}" for i, (_, upper) in
+                     enumerate(AGE_BUCKETS) if upper)  # fmt: skip
+    sql = f"""
+        SELECT i.status_id, CASE {whens} ELSE {len(AGE_BUCKETS) - 1} END AS bucket, COUNT(*)
+        FROM issues_issue i
+        WHERE i.team_id = %s AND i.resolved_at IS NULL {subset}
+        GROUP BY i.status_id, bucket
+    """
+    now = _dt(f.now)
+    found = _fetch(sql, [now] * (len(AGE_BUCKETS) - 1) + [team.pk, *subset_params])
+    counts: dict = {}
+    for status_id, bucket, n in found:
+        counts.setdefault(status_id, [0] * len(AGE_BUCKETS))[bucket] = n
+    statuses = [
+        s for s in Status.objects.filter(team=team).order_by("position", "pk") if not s.is_closed
+    ]
+    rows = [
+        {
+            "status_id": s.pk,
+            "status": s.name,
+            "category": s.category,
+            "buckets": counts.get(s.pk, [0] * len(AGE_BUCKETS)),
+            "total": sum(counts.get(s.pk, [])),
+        }
+        for s in statuses
+    ]
+    base = _open_issues(team, f).select_related("team", "status")
+    oldest = list(base.order_by("created_at", "id")[:OLDEST_LIMIT])
+    stale = list(
+        with_stale_flag(base, f.now)
+        .filter(is_stale=True)
+        .order_by("stale_deadline", "id")[:STALE_LIMIT]
+    )
+    return {
+        "buckets": [label for label, _ in AGE_BUCKETS],
+        "rows": rows,
+        "oldest": [_issue_row(i, f.now) for i in oldest],
+        "stale": [_issue_row(i, f.now) for i in stale],
+    }
+
+
+def _issue_row(issue: Issue, now: dt.datetime) -> dict:
+    return {
+        "key": issue.key,
+        "title": issue.title,
+        "url": issue.get_absolute_url(),
+        "status": issue.status.name,
+        "category": issue.status.category,
+        "priority": issue.priority,
+        "created_at": issue.created_at,
+        "last_activity_at": issue.last_activity_at,
+        "age_seconds": round((now - issue.created_at).total_seconds()),
+    }
+
+
+def workload(team: Team, f: ReportFilter) -> dict:
+    """Open issues per assignee by priority (an issue with two assignees counts for
+    both), busiest first, and the unassigned ones by priority."""
+    subset, subset_params = _subset(team, f, "i.id")
+    sql = f"""
+        SELECT u.id, u.username, u.display_name, i.priority, COUNT(*)
+        FROM issues_issue i
+        JOIN issues_assignment a ON a.issue_id = i.id
+        JOIN accounts_user u ON u.id = a.user_id
+        WHERE i.team_id = %s AND i.resolved_at IS NULL {subset}
+        GROUP BY u.id, u.username, u.display_name, i.priority
+        UNION ALL
+        SELECT NULL, NULL, NULL, i.priority, COUNT(*)
+        FROM issues_issue i
+        WHERE i.team_id = %s AND i.resolved_at IS NULL {subset}
+          AND NOT EXISTS (SELECT 1 FROM issues_assignment a WHERE a.issue_id = i.id)
+        GROUP BY i.priority
+    """
+    found = _fetch(sql, [team.pk, *subset_params, team.pk, *subset_params])
+    priorities = [p.value for p in Issue.Priority]
+    people: dict = {}
+    unassigned = dict.fromkeys(priorities, 0)
+    for user_id, username, display_name, priority, n in found:
+        if user_id is None:
+            unassigned[priority] = n
+            continue
+        row = people.setdefault(
+            user_id,
+            {
+                "user_id": user_id,
+                "username": username,
+                "name": display_name or username,
+                "by_priority": dict.fromkeys(priorities, 0),
+            },
+        )
+        row["by_priority"][priority] = n
+    rows = sorted(people.values(), key=lambda r: (-sum(r["by_priority"].values()), r["username"]))
+    for row in rows:
+        row["total"] = sum(row["by_priority"].values())
+    return {
+        "priorities": [{"value": p.value, "name": str(p.label)} for p in Issue.Priority],
+        "rows": rows,
+        "unassigned": {"by_priority": unassigned, "total": sum(unassigned.values())},
+    }
+
+
+REPORTS = {
+    "time-in-status": time_in_status,
+    "created-vs-resolved": created_vs_resolved,
+    "backlog": backlog_flow,
+    "cycle-time": cycle_time,
+    "resolution-time": resolution_time,
+    "aging": aging,
+    "workload": workload,
+}
