@@ -4,6 +4,7 @@ Fields of Issue, Assignment, Comment and IssueEvent are written only by
 issues/services.py, so the timeline and notifications always match the data.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -331,6 +332,15 @@ class Comment(models.Model):
         blank=True,
         related_name="comments",
     )
+    # Set when the customer wrote it (an email reply through intake, or support typing it
+    # in on their behalf): the timeline shows "Dana (customer)" instead of the author.
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
     body = models.TextField()
     body_html = models.TextField(blank=True, editable=False)
     # Public comments are the conversation with the customer; internal ones stay in the team.
@@ -367,6 +377,8 @@ class IssueEvent(models.Model):
         CUSTOMER_UNLINKED = "customer_unlinked", "unlinked a customer"
         MARKED_DUPLICATE = "marked_duplicate", "marked as duplicate"
         UNMARKED_DUPLICATE = "unmarked_duplicate", "unmarked as duplicate"
+        ATTACHMENT_ADDED = "attachment_added", "attached a file"
+        ATTACHMENT_REMOVED = "attachment_removed", "removed an attachment"
         BECAME_STALE = "became_stale", "became stale"
         STALE_ESCALATED = "stale_escalated", "stale issue escalated"
 
@@ -414,6 +426,46 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on issue {self.issue_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name, no extension: what the uploader called the file is kept in
+    # `filename` and only ever sent back in Content-Disposition.
+    return f"attachments/{instance.issue.team_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on an issue (or on one of its comments), served only to the team."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["issue", "created_at", "id"], name="issues_attachment_issue_idx"),
+            models.Index(fields=["comment"], name="issues_attachment_comment_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:attachment", kwargs={"key": self.issue.key, "pk": self.pk})
 
 
 class SavedView(models.Model):

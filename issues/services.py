@@ -30,9 +30,10 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Membership, Team
 
-from . import markdown, search
+from . import attachments, markdown, search
 from .models import (
     Assignment,
+    Attachment,
     Comment,
     Customer,
     Issue,
@@ -875,6 +876,129 @@ def edit_comment(
     )
     search.reindex([issue_.pk])
     _touch(issue_, [event], now)
+    return event
+
+
+# --- attachments ------------------------------------------------------------------
+
+
+class AttachmentTooLarge(DomainError):
+    """The file is over ATTACHMENT_MAX_BYTES (the API answers 413)."""
+
+
+_written_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "attachment_files_written", default=None
+)
+
+
+@contextlib.contextmanager
+def files_removed_on_rollback() -> Iterator[None]:
+    """Around a transaction that may attach files (email intake): if it fails, delete the
+    files add_attachment wrote, so a rolled-back message leaves nothing on disk."""
+    from django.core.files.storage import default_storage
+
+    written: list[str] = []
+    token = _written_files.set(written)
+    try:
+        yield
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _written_files.reset(token)
+
+
+@transaction.atomic
+def add_attachment(
+    issue: Issue,
+    *,
+    file: Any,
+    actor: User | None,
+    comment: Comment | None = None,
+    filename: str | None = None,
+    now: dt.datetime | None = None,
+) -> Attachment:
+    """Attach `file` (a file object; `filename` overrides its name) to the issue, or to
+    one of its comments. The type is sniffed from the bytes and must be in
+    ATTACHMENT_CONTENT_TYPES; the size must be within ATTACHMENT_MAX_BYTES
+    (AttachmentTooLarge). Writes `attachment_added`. Needs the `comment` right.
+    The file is deleted again if this transaction rolls back.
+    """
+    from django.core.files.base import ContentFile
+
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "comment", issue_.team)
+    if comment is not None and comment.issue_id != issue_.pk:
+        raise DomainError("That comment belongs to another issue.", field="comment")
+    try:
+        upload = attachments.read_upload(file, filename)
+    except attachments.UploadRefused as refused:
+        error = AttachmentTooLarge if refused.too_large else DomainError
+        raise error(refused.message, field="file") from None
+    attachment = Attachment(
+        issue=issue_,
+        comment=comment,
+        uploaded_by=actor,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        created_at=now,
+    )
+    attachment.file.save(upload.filename, ContentFile(upload.data), save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.append(attachment.file.name)
+    try:
+        attachment.save()
+        event = _record(
+            issue_,
+            actor,
+            Kind.ATTACHMENT_ADDED,
+            now,
+            comment=comment,
+            data={
+                "attachment_id": attachment.pk,
+                "filename": upload.filename,
+                "size": upload.size,
+                "content_type": upload.content_type,
+            },
+        )
+        _touch(issue_, [event], now)
+    except BaseException:
+        if written is None:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    _refresh(issue, issue_)
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(
+    attachment: Attachment, *, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent:
+    """Delete an attachment: its uploader (who may still comment) or a team admin may.
+    Writes `attachment_removed`; the file leaves the disk once the transaction commits."""
+    now = now or timezone.now()
+    issue_ = _lock(attachment.issue)
+    permissions.require(actor, "comment", issue_.team)
+    if actor is not None and attachment.uploaded_by_id != actor.pk:
+        permissions.require(actor, "admin", issue_.team)
+    name, storage = attachment.file.name, attachment.file.storage
+    deleted, _ = Attachment.objects.filter(pk=attachment.pk).delete()
+    if not deleted:
+        raise DomainError("That attachment was already removed.", field="attachment")
+    event = _record(
+        issue_,
+        actor,
+        Kind.ATTACHMENT_REMOVED,
+        now,
+        data={"attachment_id": attachment.pk, "filename": attachment.filename},
+    )
+    _touch(issue_, [event], now)
+    transaction.on_commit(partial(storage.delete, name))
     return event
 
 

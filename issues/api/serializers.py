@@ -23,7 +23,7 @@ from notifications.models import Notification
 
 from .. import selectors
 from ..filters import PRIORITY_NAMES
-from ..models import Comment, Customer, Issue, IssueEvent, Label, Status
+from ..models import Attachment, Comment, Customer, Issue, IssueEvent, Label, Status
 from ..services import TEXT_MAX, TITLE_MAX
 
 User = get_user_model()
@@ -248,13 +248,28 @@ class IssueOutput(serializers.ModelSerializer):
 
 class CommentOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, allow_null=True)
+    customer = serializers.CharField(
+        source="customer.name",
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the customer wrote it (an email reply, or support on their behalf).",
+    )
     public = serializers.BooleanField(
         source="is_public", read_only=True, help_text="Public comments are what the customer sees."
     )
 
     class Meta:
         model = Comment
-        fields = ("id", "author", "body", "body_html", "public", "created_at", "edited_at")
+        fields = (
+            "id",
+            "author",
+            "customer",
+            "body",
+            "body_html",
+            "public",
+            "created_at",
+            "edited_at",
+        )
         read_only_fields = fields
 
 
@@ -512,3 +527,45 @@ class CustomerInput(_StrictInput):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The file (multipart/form-data). Its type is detected from its bytes."
+    )
+    comment = serializers.IntegerField(
+        required=False, min_value=1, help_text="Attach to this comment of the issue."
+    )
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Null: email intake.",
+    )
+    comment = serializers.IntegerField(source="comment_id", read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = (
+            "id",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "comment",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        request = self.context.get("request")
+        url = reverse(
+            "api:issue-attachment-content", args=[self.context["issue_key"], attachment.pk]
+        )
+        return request.build_absolute_uri(url) if request else url

@@ -62,6 +62,10 @@ def event_text(event: IssueEvent) -> str:
         return format_html("marked this as a duplicate of <b>{}</b>", data.get("duplicate_of"))
     if k == Kind.UNMARKED_DUPLICATE:
         return format_html("unmarked this as a duplicate of <b>{}</b>", data.get("from"))
+    if k == Kind.ATTACHMENT_ADDED:
+        return format_html("attached <b>{}</b>", data.get("filename"))
+    if k == Kind.ATTACHMENT_REMOVED:
+        return format_html("removed the attachment <b>{}</b>", data.get("filename"))
     return event.get_kind_display()
 
 
@@ -69,3 +73,11 @@ def event_text(event: IssueEvent) -> str:
 def lookup(mapping: dict, key: str):
     """{% lookup options name as choices %}: a dict entry by a variable key."""
     return mapping.get(key)
+
+
+@register.filter
+def filesize(size: int) -> str:
+    """1536 -> "1.5 KB"."""
+    from issues.attachments import human_size
+
+    return human_size(int(size or 0))

@@ -3,6 +3,7 @@ input serializer, service, output serializer. Reads use the selectors in
 issues/api/selectors.py; errors become problem details in issuetracker/exceptions.py.
 """
 
+from .attachments import IssueAttachmentContent, IssueAttachmentDetail, IssueAttachments
 from .customers import CustomerDetail, CustomerListCreate
 from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
@@ -13,6 +14,9 @@ from .webhooks import WebhookDetail, WebhookList
 __all__ = [
     "CustomerDetail",
     "CustomerListCreate",
+    "IssueAttachmentContent",
+    "IssueAttachmentDetail",
+    "IssueAttachments",
     "IssueComments",
     "IssueDetail",
     "IssueListCreate",
