@@ -29,6 +29,7 @@ from .team_settings_forms import (
     MoveForm,
     RoleForm,
     StatusForm,
+    SupportForm,
     describe_duration,
 )
 
@@ -279,3 +280,25 @@ def label_delete(request, team, label_id):
         used = f" It was removed from {count} issue{'' if count == 1 else 's'}." if count else ""
         return _done(request, team, "labels", f"Deleted the label {label.name}.{used}")
     return _labels_page(request, team, failed=(label.pk, form), status=400)
+
+
+# --- support: email intake and customer emails -----------------------------------------
+
+
+@admin_view("GET", "POST")
+def support(request, team):
+    initial = {
+        "intake_email": team.intake_email,
+        "is_emailing_customers": team.is_emailing_customers,
+    }
+    form = SupportForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            changed = member_services.update_support_settings(
+                team, actor=request.user, **form.cleaned_data
+            )
+            return _done(request, team, "support", "Saved." if changed else "")
+        except DomainError as err:
+            _add_error(form, err)
+    status = 400 if form.is_bound else 200
+    return _page(request, team, "support", {"form": form}, status)

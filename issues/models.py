@@ -468,6 +468,32 @@ class Attachment(models.Model):
         return reverse("issues:attachment", kwargs={"key": self.issue.key, "pk": self.pk})
 
 
+class IntakeMessage(models.Model):
+    """An email that intake has turned into an issue or comment. The unique Message-ID
+    is what makes a second delivery of the same mail a no-op."""
+
+    message_id = models.CharField(max_length=500)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="intake_messages")
+    issue = models.ForeignKey(
+        Issue, on_delete=models.SET_NULL, null=True, blank=True, related_name="intake_messages"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sender = models.EmailField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"], name="issues_intakemessage_unique_message_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
 class SavedView(models.Model):
     """A named, bookmarkable filter of a team's issue list (its query string)."""
 

@@ -266,6 +266,7 @@ def create_issue(
     channel: str = Issue.Channel.WEB,
     due_date: dt.date | None = None,
     reporter: User | None = None,
+    follow_up_of: Issue | None = None,
     now: dt.datetime | None = None,
 ) -> Issue:
     """File a new issue in `team` and return it.
@@ -274,6 +275,8 @@ def create_issue(
     Writes `created`, then one `assigned` per assignee; the reporter and assignees
     watch the issue. `customer` (one, what email intake passes) and `customers` are the
     affected customers; they are part of the `created` event, not events of their own.
+    `follow_up_of` names an earlier issue this one continues (email intake: a reply to
+    a closed issue, or from someone not on it); the `created` event records its key.
     Raises DomainError for invalid input, PermissionDenied for a role that may not
     create (or triage, when assignees or labels are given).
     """
@@ -338,6 +341,7 @@ def create_issue(
                 "channel": str(channel),
                 "labels": [label.name for label in labels],
                 "customer_ids": [c.pk for c in affected],
+                **({"follow_up_of": follow_up_of.key} if follow_up_of else {}),
                 "mentions": _mention_ids(team, description),
             },
         )
@@ -818,19 +822,29 @@ def add_comment(
     body: str,
     actor: User | None,
     public: bool = False,
+    customer: Customer | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Comment on the issue. Internal unless `public` (public comments reach the customer).
 
-    The author starts watching the issue; @mentions of team members are recorded on
-    the `commented` event for notifications.
+    `customer` says the customer wrote it (an email reply; support typing in what they
+    said): it must be one of the issue's customers and the comment is public. The
+    author starts watching the issue; @mentions of team members are recorded on the
+    `commented` event for notifications.
     """
     now = now or timezone.now()
     issue_ = _lock(issue)
     permissions.require(actor, "comment", issue_.team)
     body = _clean_text(body, "body", required=True)
+    if customer is not None:
+        if not IssueCustomer.objects.filter(issue=issue_, customer=customer).exists():
+            raise DomainError(
+                f"{customer.name} is not a customer of {issue_.key}.", field="customer"
+            )
+        public = True
     comment = Comment.objects.create(
         issue=issue_,
+        customer=customer,
         author=actor,
         body=body,
         body_html=markdown.render(body),
@@ -843,7 +857,11 @@ def add_comment(
         Kind.COMMENTED,
         now,
         comment=comment,
-        data={"public": bool(public), "mentions": _mention_ids(issue_.team, body)},
+        data={
+            "public": bool(public),
+            "mentions": _mention_ids(issue_.team, body),
+            **({"customer": customer.name, "customer_id": customer.pk} if customer else {}),
+        },
     )
     if actor is not None:
         issue_.watchers.add(actor)

@@ -20,6 +20,8 @@ def event_text(event: IssueEvent) -> str:
     data = event.data or {}
     k = event.kind
     if k == Kind.CREATED:
+        if data.get("follow_up_of"):
+            return format_html("created the issue, a follow-up to <b>{}</b>", data["follow_up_of"])
         return "created the issue"
     if k == Kind.STATUS_CHANGED:
         verb = "reopened the issue:" if data.get("reopened") else "changed the status"
