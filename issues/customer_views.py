@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import customer_links, selectors, services
 from .forms import IssueCustomerForm
 from .models import Customer
 from .views import _detail_context
@@ -56,3 +57,48 @@ def remove_issue_customer(request, key, customer_id):
         else (f"{customer.name} was not linked to {issue.key}.")
     )
     return _customers_card(request, issue, message=text, tags="success" if event else "info")
+
+
+# --- the customer status link -----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def status_link(request, key):
+    """Create (action=create) or revoke (action=revoke) the issue's status link."""
+    issue = selectors.get_issue_for_user(request.user, key)
+    try:
+        if request.POST.get("action") == "revoke":
+            event = services.revoke_status_link(issue, actor=request.user)
+            text = (
+                "Status link revoked: the old link no longer works."
+                if event
+                else ("There was no status link to revoke.")
+            )
+        else:
+            event = services.create_status_link(issue, actor=request.user)
+            text = (
+                "Status link created: copy it and send it to the customer."
+                if event
+                else ("The status link already exists.")
+            )
+        messages.success(request, text) if event else messages.info(request, text)
+    except services.DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"{issue.get_absolute_url()}#status-link")
+
+
+@require_GET
+def customer_status(request, token):
+    """The public page behind a status link: no login, the title, the status in plain
+    words, dates and public comments. Nothing links back into the app."""
+    issue = customer_links.issue_for_token(token)
+    if issue is None:
+        raise Http404("No such status page.")
+    context = selectors.get_customer_status(issue)
+    context["plain_status"] = customer_links.plain_status(issue)
+    response = render(request, "issues/customer_status.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response

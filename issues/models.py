@@ -216,6 +216,12 @@ class Issue(models.Model):
     # (and escalated). Any activity moves last_activity_at, which starts a new spell.
     stale_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     stale_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The customer status link: a random nonce, never the link itself. The URL carries an
+    # HMAC of (issue id, nonce) under SECRET_KEY (issues/customer_links.py), so reading
+    # the database is not enough to rebuild a link; revoking clears the nonce and a new
+    # link gets a new one, so every earlier URL stops working.
+    status_link_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    status_link_created_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = IssueQuerySet.as_manager()
 
@@ -381,6 +387,8 @@ class IssueEvent(models.Model):
         ATTACHMENT_REMOVED = "attachment_removed", "removed an attachment"
         BECAME_STALE = "became_stale", "became stale"
         STALE_ESCALATED = "stale_escalated", "stale issue escalated"
+        STATUS_LINK_CREATED = "status_link_created", "created the customer status link"
+        STATUS_LINK_REVOKED = "status_link_revoked", "revoked the customer status link"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     # None means the system (the stale sweep, email intake without a known sender, ...).

@@ -261,3 +261,27 @@ def list_team_members(team: Team):
         )
         .order_by("username")
     )
+
+
+def get_customer_status(issue: Issue) -> dict:
+    """What the public status page shows: the issue's public comments only, each with
+    the name a customer may see (a support person's display name, else the team's
+    name). Two queries."""
+    from .models import Comment
+
+    comments = list(
+        Comment.objects.filter(issue=issue, is_public=True)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    support = set(
+        Membership.objects.filter(
+            team=issue.team,
+            role=Membership.Role.SUPPORT,
+            user_id__in={c.author_id for c in comments if c.author_id},
+        ).values_list("user_id", flat=True)
+    )
+    for comment in comments:
+        shown = comment.author.name if comment.author_id in support else None
+        comment.shown_author = shown or issue.team.name
+    return {"issue": issue, "comments": comments}

@@ -627,6 +627,63 @@ def remove_customer(
     return event
 
 
+# --- the customer status link ---------------------------------------------------------
+
+
+@transaction.atomic
+def create_status_link(
+    issue: Issue, *, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent | None:
+    """Give the issue a customer status link (issues.customer_links builds its URL).
+
+    Only an issue with an affected customer gets one. Returns None if it already has an
+    active link (the same URL stays valid). Needs the edit right (support has it).
+    """
+    from . import customer_links
+
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "edit", issue_.team)
+    if issue_.status_link_nonce:
+        return None
+    if not issue_.customer_count:
+        raise DomainError(
+            "Add the affected customer first: a status link is for a customer.",
+            field="status_link",
+        )
+    issue_.status_link_nonce = customer_links.new_nonce()
+    issue_.status_link_created_at = now
+    event = _record(issue_, actor, Kind.STATUS_LINK_CREATED, now)
+    _touch(issue_, [event], now, "status_link_nonce", "status_link_created_at")
+    _refresh(issue, issue_)
+    return event
+
+
+@transaction.atomic
+def revoke_status_link(
+    issue: Issue, *, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent | None:
+    """Revoke the issue's status link: its URL answers 404 from now on, and a link made
+    later is a different URL. Returns None if there was no active link."""
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "edit", issue_.team)
+    if not issue_.status_link_nonce:
+        return None
+    created_at = issue_.status_link_created_at
+    issue_.status_link_nonce, issue_.status_link_created_at = "", None
+    event = _record(
+        issue_,
+        actor,
+        Kind.STATUS_LINK_REVOKED,
+        now,
+        data={"created_at": created_at.isoformat() if created_at else None},
+    )
+    _touch(issue_, [event], now, "status_link_nonce", "status_link_created_at")
+    _refresh(issue, issue_)
+    return event
+
+
 def _duplicate_target(issue: Issue, of: Issue) -> Issue:
     if of.pk == issue.pk:
         raise DomainError("An issue cannot be a duplicate of itself.", field="duplicate_of")

@@ -36,6 +36,7 @@ urlpatterns = [
         customer_views.add_issue_customer,
         name="add-customer",
     ),
+    path("issues/<str:key>/status-link/", customer_views.status_link, name="status-link"),
     path(
         "issues/<str:key>/customers/<int:customer_id>/remove/",
         customer_views.remove_issue_customer,

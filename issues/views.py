@@ -19,7 +19,7 @@ from accounts import permissions
 from accounts.models import Team
 from issuetracker import htmx
 
-from . import markdown, search, selectors, services
+from . import customer_links, markdown, search, selectors, services
 from .filters import PRIORITY_CHOICES, error_message
 from .forms import (
     BulkForm,
@@ -218,6 +218,7 @@ def _detail_context(request, issue: Issue, **extra) -> dict:
     team = issue.team
     context.update(
         current_team=team,
+        status_url=customer_links.status_url(issue),
         rights=_rights(request.user, team),
         options={
             "status": [(s.pk, s.name) for s in context["statuses"]],

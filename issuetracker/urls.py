@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from issues import customer_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -12,4 +13,6 @@ urlpatterns = [
     path("inbox/", include("notifications.urls")),
     path("", include("issues.urls")),
     path("admin/", admin.site.urls),
+    # Public, no login: the customer status page behind a status link.
+    path("status/<str:token>/", customer_views.customer_status, name="customer-status"),
 ]

@@ -112,6 +112,9 @@ EVENT_NAMES: dict[str, tuple[str, ...]] = {
             Kind.CUSTOMER_UNLINKED,
             Kind.MARKED_DUPLICATE,
             Kind.UNMARKED_DUPLICATE,
+            # The payload says a link exists or not; the link itself is never sent.
+            Kind.STATUS_LINK_CREATED,
+            Kind.STATUS_LINK_REVOKED,
         )
     },
 }

@@ -181,6 +181,20 @@
       updateBulkBar();
       return;
     }
+    const copy = target.closest("[data-copy]");
+    if (copy) {
+      const field = $(copy.dataset.copy);
+      if (field) {
+        field.select();
+        const done = () => {
+          copy.textContent = "Copied";
+          setTimeout(() => (copy.textContent = "Copy"), 2000);
+        };
+        if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, () => {});
+        else if (document.execCommand("copy")) done();
+      }
+      return;
+    }
     const show = target.closest("[data-show]");
     if (show) {
       const panel = $(show.dataset.show);

@@ -10,7 +10,7 @@ import issues.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0007_drop_issue_customer_fk"),
+        ("issues", "0008_customer_status_link"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
