@@ -216,6 +216,22 @@ class Issue(models.Model):
     # (and escalated). Any activity moves last_activity_at, which starts a new spell.
     stale_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     stale_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The "waiting on customer" clock. Entering a waiting status remembers when, who moved
+    # it there and the active status it came from (where a customer reply sends it
+    # back); leaving clears them. The follow-up sweep remembers the spell it reported.
+    waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
+    waiting_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    resume_status = models.ForeignKey(
+        Status, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    follow_up_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     # The customer status link: a random nonce, never the link itself. The URL carries an
     # HMAC of (issue id, nonce) under SECRET_KEY (issues/customer_links.py), so reading
     # the database is not enough to rebuild a link; revoking clears the nonce and a new
@@ -259,6 +275,12 @@ class Issue(models.Model):
                 fields=["team", "-customer_count", "priority"], name="issues_team_customers_idx"
             ),
             models.Index(fields=["team", "due_date"], name="issues_team_due_idx"),
+            # The follow-up sweep: open issues waiting on the customer, by when.
+            models.Index(
+                fields=["waiting_since"],
+                condition=Q(waiting_since__isnull=False, resolved_at__isnull=True),
+                name="issues_waiting_since_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,6 +335,9 @@ class IssueCustomer(models.Model):
         related_name="customer_links_made",
     )
     added_at = models.DateTimeField(default=timezone.now)
+    # Email this customer about public comments and resolution (if they have an email
+    # and the team emails customers). Support can turn it off per issue.
+    is_notified = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -389,6 +414,8 @@ class IssueEvent(models.Model):
         STALE_ESCALATED = "stale_escalated", "stale issue escalated"
         STATUS_LINK_CREATED = "status_link_created", "created the customer status link"
         STATUS_LINK_REVOKED = "status_link_revoked", "revoked the customer status link"
+        CUSTOMER_EMAILS_CHANGED = "customer_emails_changed", "changed customer emails"
+        FOLLOW_UP_DUE = "follow_up_due", "follow-up due"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     # None means the system (the stale sweep, email intake without a known sender, ...).

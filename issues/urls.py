@@ -42,4 +42,9 @@ urlpatterns = [
         customer_views.remove_issue_customer,
         name="remove-customer",
     ),
+    path(
+        "issues/<str:key>/customers/<int:customer_id>/emails/",
+        customer_views.customer_emails,
+        name="customer-emails",
+    ),
 ]

@@ -349,11 +349,17 @@ def add_comment(request, key):
     if form.is_valid():
         try:
             # The comment and its files are one change: a refused file saves neither.
+            customer = None
+            if form.cleaned_data["customer"]:
+                customer = issue.customers.filter(pk=form.cleaned_data["customer"]).first()
+                if customer is None:
+                    raise services.DomainError("That customer is not affected by this issue.")
             with transaction.atomic(), services.files_removed_on_rollback():
                 comment = services.add_comment(
                     issue,
                     body=form.cleaned_data["body"],
                     public=form.cleaned_data["public"],
+                    customer=customer,
                     actor=request.user,
                 )
                 for file in request.FILES.getlist("files"):

@@ -520,6 +520,15 @@ class CommentInput(_StrictInput):
     public = serializers.BooleanField(
         default=False, help_text="Visible to the customer. Internal (false) by default."
     )
+    customer = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=(
+            "On behalf of this customer of the issue (their id): what they said by phone "
+            "or chat. The comment is public, shows as theirs, and an issue waiting on the "
+            "customer goes back to the status it waited from."
+        ),
+    )
 
 
 class CustomerInput(_StrictInput):

@@ -64,6 +64,13 @@ def event_text(event: IssueEvent) -> str:
         return format_html("marked this as a duplicate of <b>{}</b>", data.get("duplicate_of"))
     if k == Kind.UNMARKED_DUPLICATE:
         return format_html("unmarked this as a duplicate of <b>{}</b>", data.get("from"))
+    if k == Kind.CUSTOMER_EMAILS_CHANGED:
+        verb = "turned on" if data.get("enabled") else "turned off"
+        return format_html("{} emails to <b>{}</b>", verb, data.get("name"))
+    if k == Kind.FOLLOW_UP_DUE:
+        return format_html(
+            "follow-up due: waiting on the customer for <b>{} days</b>", data.get("quiet_days")
+        )
     if k == Kind.ATTACHMENT_ADDED:
         return format_html("attached <b>{}</b>", data.get("filename"))
     if k == Kind.ATTACHMENT_REMOVED:

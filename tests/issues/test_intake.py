@@ -236,3 +236,17 @@ def test_strip_quoted_reply_keeps_only_the_new_text():
     text = "Thanks!\n\nOn Tue, 3 Mar 2026, Sam wrote:\n> old\n> older"
     assert intake.strip_quoted_reply(text) == "Thanks!"
     assert intake.strip_quoted_reply("new\n> quoted\n>") == "new"
+
+
+def test_customer_reply_by_email_moves_a_waiting_issue_back(smtp, eng_intake, alice, status):
+    dana = CustomerFactory(name="Dana", email="dana@client.example")
+    issue = services.create_issue(eng_intake, actor=alice, title="Printer", customer=dana)
+    services.change_status(issue, to=status("In progress"), actor=alice)
+    services.change_status(issue, to=status("Waiting on customer"), actor=alice)
+    send(
+        smtp,
+        mail(subject="Re: [ENG-1] Printer", body="Logs attached.", sender="dana@client.example"),
+    )
+    issue.refresh_from_db()
+    assert issue.status.name == "In progress"
+    assert issue.comments.get().customer == dana
