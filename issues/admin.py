@@ -18,6 +18,7 @@ from .models import (
     IssueCustomer,
     IssueEvent,
     Label,
+    Organization,
     SavedView,
     Status,
 )
@@ -37,10 +38,18 @@ class LabelAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ("name", "email", "organization", "created_at")
-    search_fields = ("name", "email", "organization")
+    search_fields = ("name", "email", "organization__name")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
 
 
 class ReadOnlyInline(admin.TabularInline):

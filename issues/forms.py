@@ -206,3 +206,93 @@ class BulkForm(TeamScopedForm):
 class SavedViewForm(forms.Form):
     name = forms.CharField(max_length=80)
     query = forms.CharField(max_length=2000, required=False)
+
+
+class CustomerForm(forms.Form):
+    """A customer's details; the organization is a name, found or created."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False, max_length=254)
+    organization = forms.CharField(required=False, max_length=200)
+    phone = forms.CharField(required=False, max_length=50)
+
+
+QUICK_KINDS = [
+    (k, label)
+    for k, label in Issue.Kind.choices
+    if k in {Issue.Kind.BUG, Issue.Kind.QUESTION, Issue.Kind.COMPLAINT, Issue.Kind.FEEDBACK}
+]
+QUICK_CHANNELS = [
+    (c, label)
+    for c, label in Issue.Channel.choices
+    if c in {Issue.Channel.PHONE, Issue.Channel.EMAIL, Issue.Channel.CHAT, Issue.Channel.WEB}
+]
+
+
+class QuickLogForm(forms.Form):
+    """A customer's problem during a call: who (an existing customer, or a new one typed
+    in), what they said, and where it goes. `new_*` fields describe a new customer."""
+
+    NOTE_CHOICES = [
+        ("internal", "Internal note with what they said"),
+        ("public", "Public reply to them with what they said"),
+        ("none", "No comment"),
+    ]
+
+    team = forms.ChoiceField(choices=[])
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That customer no longer exists; search again."},
+    )
+    new_name = forms.CharField(required=False, max_length=200, label="Name")
+    new_email = forms.EmailField(required=False, max_length=254, label="Email")
+    new_organization = forms.CharField(required=False, max_length=200, label="Organization")
+    new_phone = forms.CharField(required=False, max_length=50, label="Phone")
+    channel = forms.ChoiceField(choices=QUICK_CHANNELS, initial=Issue.Channel.PHONE)
+    kind = forms.ChoiceField(choices=QUICK_KINDS, initial=Issue.Kind.BUG)
+    title = forms.CharField(
+        max_length=300,
+        label="What's the problem? (title)",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=100_000,
+        label="What the customer said",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    priority = PriorityField(initial=Issue.Priority.MEDIUM)
+    note = forms.ChoiceField(
+        choices=NOTE_CHOICES,
+        initial="internal",
+        required=False,
+        label="When adding them to an existing issue",
+    )
+
+    def __init__(self, *args, teams: list[Team], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [(t.key, f"{t.key} · {t.name}") for t in teams]
+        self.teams = {t.key: t for t in teams}
+
+    def clean_team(self) -> Team:
+        return self.teams[self.cleaned_data["team"]]
+
+    def clean(self):
+        data = super().clean()
+        missing = not data.get("customer") and not (data.get("new_name") or "").strip()
+        if missing and "customer" not in self.errors:
+            self.add_error("new_name", "Pick a customer from the search, or type a new one's name.")
+        return data
+
+    def new_customer(self) -> dict | None:
+        """The new customer's details, or None when an existing one was picked."""
+        if self.cleaned_data.get("customer"):
+            return None
+        return {
+            "name": self.cleaned_data["new_name"],
+            "email": self.cleaned_data.get("new_email") or "",
+            "organization": self.cleaned_data.get("new_organization") or "",
+            "phone": self.cleaned_data.get("new_phone") or "",
+        }

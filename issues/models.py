@@ -97,12 +97,36 @@ class Label(models.Model):
         return self.name
 
 
+class Organization(models.Model):
+    """A company or group that customers belong to; names are unique whatever their case."""
+
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="issues_organization_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:organization", kwargs={"pk": self.pk})
+
+
 class Customer(models.Model):
     """Someone outside the teams who reports problems; support links issues to them."""
 
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
-    organization = models.CharField(max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
     phone = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -114,11 +138,18 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(Lower("name"), name="issues_customer_name_idx"),
-            models.Index(Lower("organization"), name="issues_customer_org_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.organization})" if self.organization else self.name
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:customer", kwargs={"pk": self.pk})
+
+    @property
+    def organization_name(self) -> str:
+        """The organization's name, or "" (load with select_related("organization"))."""
+        return self.organization.name if self.organization_id else ""
 
 
 class IssueQuerySet(models.QuerySet):

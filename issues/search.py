@@ -86,25 +86,34 @@ def search(qs: QuerySet[Issue], q: str) -> QuerySet[Issue]:
     )
 
 
-def similar(qs: QuerySet[Issue], text: str, *, limit: int = 5) -> list[Issue]:
-    """The issues of `qs` most similar to `text` (a title being typed), best first.
+def _significant(text: str, limit: int) -> list[str]:
+    return [w for w in dict.fromkeys(words(text)) if len(w) > 2][:limit]
 
-    Any shared word counts (OR), ranked by how well they match; very short and
-    common words are ignored.
+
+# A title this trigram-similar (0..1) to the typed one is a candidate even without a
+# shared word ("Safari login failure" for "Login fails on Safari").
+TRIGRAM_MIN = 0.2
+
+
+def similar(
+    qs: QuerySet[Issue], text: str, *, description: str = "", limit: int = 5
+) -> list[Issue]:
+    """The issues of `qs` most like a title being typed (and, optionally, the text that
+    goes with it), best first, each with a `similarity` score. Callers scope `qs` (one
+    team's open issues); nothing here widens it.
+
+    PostgreSQL: trigram similarity of the titles (pg_trgm; the better of whole-title and
+    word similarity, so word order and endings matter little; a GIN trigram index serves
+    the candidate filter) plus the full-text rank of the title's and description's words
+    against each issue's document (title, description, comments). SQLite: the number of
+    significant title words the titles share.
     """
-    terms = [w for w in dict.fromkeys(words(text)) if len(w) > 2][:12]
+    text = (text or "")[:MAX_QUERY]
+    terms = _significant(text, 12)
     if not terms:
         return []
     if is_postgres():
-        query = None
-        for term in terms:
-            part = SearchQuery(term, search_type="plain", config=CONFIG)
-            query = part if query is None else query | part
-        return list(
-            qs.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-last_activity_at")[:limit]
-        )
+        return _similar_postgres(qs, text, terms, _significant(description, 12), limit)
     score = sum(
         (
             Case(
@@ -120,5 +129,33 @@ def similar(qs: QuerySet[Issue], text: str, *, limit: int = 5) -> list[Issue]:
     for t in terms:
         any_word |= Q(title__icontains=t)
     return list(
-        qs.filter(any_word).annotate(rank=score).order_by("-rank", "-last_activity_at")[:limit]
+        qs.filter(any_word)
+        .annotate(rank=score, similarity=score)
+        .order_by("-rank", "-last_activity_at", "-pk")[:limit]
+    )
+
+
+def _similar_postgres(qs, text, terms, extra_terms, limit) -> list[Issue]:
+    from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+    from django.db.models import FloatField
+    from django.db.models.functions import Cast, Greatest
+
+    query = None
+    for term in dict.fromkeys([*terms, *extra_terms]):
+        part = SearchQuery(term, search_type="plain", config=CONFIG)
+        query = part if query is None else query | part
+    title_score = Greatest(TrigramSimilarity("title", text), TrigramWordSimilarity(text, "title"))
+    return list(
+        qs.filter(
+            Q(title__trigram_similar=text)
+            | Q(title__trigram_word_similar=text)
+            | Q(search_vector=query)
+        )
+        .annotate(
+            title_score=title_score,
+            rank=Cast(SearchRank(F("search_vector"), query), FloatField()),
+        )
+        .annotate(similarity=F("title_score") + F("rank"))
+        .filter(Q(title_score__gte=TRIGRAM_MIN) | Q(search_vector=query))
+        .order_by("-similarity", "-last_activity_at", "-pk")[:limit]
     )

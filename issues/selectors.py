@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Lower, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -136,7 +136,9 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
         Prefetch("assignees", to_attr="assignee_list"),
         Prefetch(
             "customer_links",
-            queryset=IssueCustomer.objects.select_related("customer").order_by("added_at", "pk"),
+            queryset=IssueCustomer.objects.select_related("customer__organization").order_by(
+                "added_at", "pk"
+            ),
             to_attr="customer_link_list",
         ),
     )
@@ -285,3 +287,132 @@ def get_customer_status(issue: Issue) -> dict:
         shown = comment.author.name if comment.author_id in support else None
         comment.shown_author = shown or issue.team.name
     return {"issue": issue, "comments": comments}
+
+
+# --- customers and organizations ------------------------------------------------------
+
+
+def may_see_customers(user) -> bool:
+    """Customers belong to no team: anyone who works in a team may look them up.
+    Remembered on the user for the request."""
+    if "_may_see_customers" not in user.__dict__:
+        user.__dict__["_may_see_customers"] = bool(
+            user.is_authenticated
+            and (user.is_superuser or Membership.objects.filter(user=user).exists())
+        )
+    return user.__dict__["_may_see_customers"]
+
+
+def _open_issue_count(user, prefix: str = "") -> Count:
+    """Open issues (of `user`'s teams) affecting the customer, as an annotation."""
+    path = f"{prefix}issue_links__issue"
+    return Count(
+        path,
+        filter=Q(**{f"{path}__resolved_at__isnull": True})
+        & Q(**{f"{path}__team__in": Team.objects.visible_to(user).values("pk")}),
+        distinct=True,
+    )
+
+
+def search_customers(user, q: str = ""):
+    """Customers whose name, email or organization contain every word of `q`, with
+    their organization loaded; none for someone in no team."""
+    from .models import Customer
+
+    if not may_see_customers(user):
+        return Customer.objects.none()
+    customers = Customer.objects.select_related("organization")
+    for word in (q or "").split()[:10]:
+        customers = customers.filter(
+            Q(name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organization__name__icontains=word)
+        )
+    return customers
+
+
+def list_customers_page(user, q: str = ""):
+    """The customer list: search results with `open_issue_count` (the viewer's teams),
+    ordered by name."""
+    return (
+        search_customers(user, q)
+        .annotate(open_issue_count=_open_issue_count(user))
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def get_customer_for_user(user, pk: int):
+    from .models import Customer
+
+    customer = None
+    if may_see_customers(user):
+        customer = Customer.objects.select_related("organization").filter(pk=pk).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def list_customer_issues(customer, user):
+    """The customer's issues in the teams `user` belongs to (never others), open ones
+    first, newest first, with team and status loaded."""
+    return (
+        Issue.objects.visible_to(user)
+        .filter(customer_links__customer=customer)
+        .select_related("team", "status")
+        .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-pk")
+    )
+
+
+def search_organizations(user, q: str = ""):
+    from .models import Organization
+
+    if not may_see_customers(user):
+        return Organization.objects.none()
+    orgs = Organization.objects.annotate(customer_count=Count("customers", distinct=True))
+    for word in (q or "").split()[:10]:
+        orgs = orgs.filter(name__icontains=word)
+    return orgs.order_by(Lower("name"), "pk")
+
+
+def get_organization_for_user(user, pk: int):
+    from .models import Organization
+
+    org = None
+    if may_see_customers(user):
+        org = (
+            Organization.objects.annotate(customer_count=Count("customers", distinct=True))
+            .filter(pk=pk)
+            .first()
+        )
+    if org is None:
+        raise Http404("No such organization.")
+    return org
+
+
+def get_organization_detail(org, user) -> dict:
+    """The organization page: its customers (with open issue counts) and their issues
+    in the viewer's teams, each issue once with the names of its customers here."""
+    from django.db.models import prefetch_related_objects
+
+    customers = list(
+        org.customers.annotate(open_issue_count=_open_issue_count(user)).order_by(
+            Lower("name"), "pk"
+        )
+    )
+    issues = list(
+        Issue.objects.visible_to(user)
+        .filter(pk__in=IssueCustomer.objects.filter(customer__organization=org).values("issue"))
+        .select_related("team", "status")
+        .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-pk")[:200]
+    )
+    prefetch_related_objects(
+        issues,
+        Prefetch(
+            "customer_links",
+            queryset=IssueCustomer.objects.filter(customer__organization=org)
+            .select_related("customer")
+            .order_by("added_at", "pk"),
+            to_attr="org_links",
+        ),
+    )
+    return {"organization": org, "customers": customers, "issues": issues}

@@ -481,7 +481,9 @@ def new_issue(request):
         "team": team,
         "current_team": team,
         "rights": rights,
-        "customers": Customer.objects.exclude(email="").order_by("-created_at")[:200],
+        "customers": Customer.objects.exclude(email="")
+        .select_related("organization")
+        .order_by("-created_at")[:200],
     }
     return render(request, "issues/issue_form.html", context, status=400 if form.errors else 200)
 

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import Membership, Team
-from issues.models import Comment, Customer, Issue, IssueEvent, Label, Status
+from issues.models import Comment, Customer, Issue, IssueEvent, Label, Organization, Status
 from notifications.models import Notification
 
 
@@ -65,6 +65,21 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Customer {n}")
     email = factory.Sequence(lambda n: f"customer{n}@client.example")
     organization = "Acme Corp"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # organization="Acme" names one (found or created), as support types it.
+        if isinstance(kwargs.get("organization"), str):
+            name = kwargs["organization"]
+            kwargs["organization"] = (
+                (
+                    Organization.objects.filter(name__iexact=name).first()
+                    or Organization.objects.create(name=name)
+                )
+                if name
+                else None
+            )
+        return kwargs
 
 
 class IssueFactory(factory.django.DjangoModelFactory):

@@ -30,6 +30,7 @@ ISSUE_EXAMPLE = {
     "reporter": "sam",
     "customers": [7, 12],
     "customer_count": 2,
+    "status_url": "https://tracker.example.com/status/1042-q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c/",
     "channel": "api",
     "due_date": None,
     "duplicate_of": None,
@@ -47,9 +48,18 @@ CUSTOMER_EXAMPLE = {
     "name": "Dana Smith",
     "email": "dana@acme.example",
     "organization": "Acme Corp",
+    "organization_id": 3,
     "phone": "",
     "created_at": "2026-02-11T14:02:00Z",
     "url": "https://tracker.example.com/api/v1/customers/7/",
+}
+
+ORGANIZATION_EXAMPLE = {
+    "id": 3,
+    "name": "Acme Corp",
+    "customer_count": 4,
+    "created_at": "2026-02-11T14:02:00Z",
+    "url": "https://tracker.example.com/api/v1/organizations/3/",
 }
 
 NOTIFICATION_EXAMPLE = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -19,8 +19,18 @@ from django.utils import timezone
 from accounts.models import Membership, Team
 from notifications.models import Notification
 
+from .. import selectors
 from ..filters import with_stale_flag
-from ..models import Comment, Customer, Issue, IssueCustomer, IssueEvent, Label, Status
+from ..models import (
+    Comment,
+    Customer,
+    Issue,
+    IssueCustomer,
+    IssueEvent,
+    Label,
+    Organization,
+    Status,
+)
 
 User = get_user_model()
 
@@ -112,30 +122,21 @@ def list_timeline(issue: Issue) -> QuerySet[IssueEvent]:
     )
 
 
-def _may_see_customers(user) -> bool:
-    # Customers belong to no team: anyone who works in a team may look them up.
-    return user.is_authenticated and (
-        user.is_superuser or Membership.objects.filter(user=user).exists()
-    )
-
-
 def list_customers(user, *, q: str = "") -> QuerySet[Customer]:
-    """Customers matching `q` (name, email or organization contain it)."""
-    if not _may_see_customers(user):
-        return Customer.objects.none()
-    customers = Customer.objects.all()
-    for word in q.split()[:10]:
-        customers = customers.filter(
-            Q(name__icontains=word) | Q(email__icontains=word) | Q(organization__icontains=word)
-        )
-    return customers
+    """Customers matching `q` (every word in the name, email or organization)."""
+    return selectors.search_customers(user, q)
 
 
 def get_customer_for_user(user, pk: int) -> Customer:
-    customer = Customer.objects.filter(pk=pk).first() if _may_see_customers(user) else None
-    if customer is None:
-        raise Http404("No such customer.")
-    return customer
+    return selectors.get_customer_for_user(user, pk)
+
+
+def list_organizations(user, *, q: str = "") -> QuerySet[Organization]:
+    return selectors.search_organizations(user, q)
+
+
+def get_organization_for_user(user, pk: int) -> Organization:
+    return selectors.get_organization_for_user(user, pk)
 
 
 def list_notifications(user, *, unread: bool | None = None) -> QuerySet[Notification]:

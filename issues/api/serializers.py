@@ -21,9 +21,18 @@ from rest_framework import serializers
 from accounts.models import Membership, Team
 from notifications.models import Notification
 
-from .. import selectors
+from .. import customer_links, selectors
 from ..filters import PRIORITY_NAMES
-from ..models import Attachment, Comment, Customer, Issue, IssueEvent, Label, Status
+from ..models import (
+    Attachment,
+    Comment,
+    Customer,
+    Issue,
+    IssueEvent,
+    Label,
+    Organization,
+    Status,
+)
 from ..services import TEXT_MAX, TITLE_MAX
 
 User = get_user_model()
@@ -73,6 +82,17 @@ class IdsField(serializers.Field):
 
     def to_representation(self, value):
         return [getattr(item, self.attribute) for item in value]
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class StatusUrlField(serializers.Field):
+    """The issue's customer status link (absolute, from SITE_URL), or None. No query."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return customer_links.status_url(value)
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -201,6 +221,12 @@ class IssueOutput(serializers.ModelSerializer):
     customer_count = serializers.IntegerField(
         read_only=True, help_text="How many customers this issue affects."
     )
+    status_url = StatusUrlField(
+        help_text=(
+            "The customer status link (a public page: title, status in plain words, public "
+            "comments), or null while the issue has none. Created and revoked on the issue page."
+        )
+    )
     duplicate_of = serializers.CharField(
         source="duplicate_of.key", read_only=True, allow_null=True, help_text="An issue key."
     )
@@ -228,6 +254,7 @@ class IssueOutput(serializers.ModelSerializer):
             "reporter",
             "customers",
             "customer_count",
+            "status_url",
             "channel",
             "due_date",
             "duplicate_of",
@@ -306,11 +333,36 @@ class IssueEventOutput(serializers.ModelSerializer):
 
 class CustomerOutput(serializers.ModelSerializer):
     email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+    organization = serializers.CharField(
+        source="organization_name", read_only=True, help_text="The organization's name, or empty."
+    )
+    organization_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The organization's id (see /organizations/)."
+    )
     url = ApiUrlField("api:customer-detail", "pk")
 
     class Meta:
         model = Customer
-        fields = ("id", "name", "email", "organization", "phone", "created_at", "url")
+        fields = (
+            "id",
+            "name",
+            "email",
+            "organization",
+            "organization_id",
+            "phone",
+            "created_at",
+            "url",
+        )
+        read_only_fields = fields
+
+
+class OrganizationOutput(serializers.ModelSerializer):
+    customer_count = serializers.IntegerField(read_only=True, help_text="Its customers.")
+    url = ApiUrlField("api:organization-detail", "pk")
+
+    class Meta:
+        model = Organization
+        fields = ("id", "name", "customer_count", "created_at", "url")
         read_only_fields = fields
 
 
@@ -534,7 +586,12 @@ class CommentInput(_StrictInput):
 class CustomerInput(_StrictInput):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    organization = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="An organization's name: found whatever its case, or created.",
+    )
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
 

@@ -45,6 +45,10 @@ urlpatterns = [
     ),
     re_path(r"^customers/$", views.CustomerListCreate.as_view(), name="customer-list"),
     re_path(rf"^customers/{ID}/$", views.CustomerDetail.as_view(), name="customer-detail"),
+    re_path(r"^organizations/$", views.OrganizationList.as_view(), name="organization-list"),
+    re_path(
+        rf"^organizations/{ID}/$", views.OrganizationDetail.as_view(), name="organization-detail"
+    ),
     re_path(r"^notifications/$", views.NotificationList.as_view(), name="notification-list"),
     re_path(
         r"^notifications/read-all/$",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0012_customer_emails_waiting_clock"),
+        ("issues", "0016_customer_emails_waiting_clock"),
         ("notifications", "0003_webhooks"),
     ]
 

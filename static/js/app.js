@@ -147,6 +147,11 @@
         const link = $('[data-shortcut="c"]');
         if (link) window.location.href = link.href;
       },
+      q: () => {
+        const link = $('[data-shortcut="q"]');
+        if (link) window.location.href = link.href;
+        return Boolean(link);
+      },
       a: () => focusProperty("assignees") || bulkAction("assign", "#bulk-assignee"),
       s: () => focusProperty("status") || bulkAction("status", "#bulk-status"),
       l: () => focusProperty("labels") || bulkAction("add_label", "#bulk-label"),

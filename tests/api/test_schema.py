@@ -54,6 +54,8 @@ def test_every_resource_is_in_the_schema(openapi):
             "GET /api/v1/customers/",
             "POST /api/v1/customers/",
             "GET /api/v1/customers/{id}/",
+            "GET /api/v1/organizations/",
+            "GET /api/v1/organizations/{id}/",
             "GET /api/v1/notifications/",
             "POST /api/v1/notifications/{id}/read/",
             "POST /api/v1/notifications/read-all/",

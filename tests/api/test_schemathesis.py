@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from issues import services
-from issues.api.services import create_customer
+from issues.customer_services import create_customer
 from tests.factories import LabelFactory
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]

@@ -134,3 +134,11 @@ def test_outsiders_cannot_create_a_link(client_for, issue, sam, mallory):
     assert response.status_code == 404
     issue.refresh_from_db()
     assert customer_links.status_url(issue) is None
+
+
+def test_the_api_shows_the_link_to_the_team_and_null_without_one(client_for, linked, alice):
+    client = client_for(alice)
+    body = client.get(f"/api/v1/issues/{linked.key}/").json()
+    assert body["status_url"] == customer_links.status_url(linked)
+    services.revoke_status_link(linked, actor=alice)
+    assert client.get(f"/api/v1/issues/{linked.key}/").json()["status_url"] is None

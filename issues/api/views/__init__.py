@@ -4,7 +4,7 @@ issues/api/selectors.py; errors become problem details in issuetracker/exception
 """
 
 from .attachments import IssueAttachmentContent, IssueAttachmentDetail, IssueAttachments
-from .customers import CustomerDetail, CustomerListCreate
+from .customers import CustomerDetail, CustomerListCreate, OrganizationDetail, OrganizationList
 from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
@@ -26,6 +26,8 @@ __all__ = [
     "NotificationList",
     "NotificationRead",
     "NotificationReadAll",
+    "OrganizationDetail",
+    "OrganizationList",
     "ProblemTypeView",
     "TeamDetail",
     "TeamList",

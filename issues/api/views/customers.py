@@ -1,4 +1,4 @@
-"""Customers: /customers/."""
+"""Customers and organizations: /customers/, /organizations/."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ... import customer_services
 from .. import examples, schema
 from .. import selectors as api_selectors
-from .. import services as api_services
 from ..base import ID_SCHEMA, ApiViewMixin
 from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
 from ..idempotency import idempotent
 from ..pagination import KeysetPagination
-from ..serializers import CustomerInput, CustomerOutput
+from ..serializers import CustomerInput, CustomerOutput, OrganizationOutput
 
 
 class _CustomerSearch(serializers.Serializer):
@@ -67,7 +67,9 @@ class CustomerListCreate(ApiViewMixin, generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         serializer = CustomerInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer = api_services.create_customer(actor=request.user, **serializer.validated_data)
+        customer = customer_services.create_customer(
+            actor=request.user, **serializer.validated_data
+        )
         url = request.build_absolute_uri(reverse("api:customer-detail", args=[customer.pk]))
         return Response(
             CustomerOutput(customer, context={"request": request}).data,
@@ -90,3 +92,48 @@ class CustomerDetail(ApiViewMixin, APIView):
     def get(self, request, **kwargs):
         customer = api_selectors.get_customer_for_user(request.user, int(kwargs["id"]))
         return Response(CustomerOutput(customer, context={"request": request}).data)
+
+
+class OrganizationList(ApiViewMixin, generics.ListAPIView):
+    serializer_class = OrganizationOutput
+    pagination_class = KeysetPagination
+
+    def get_queryset(self):
+        params = _CustomerSearch(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return api_selectors.list_organizations(
+            self.request.user, q=params.validated_data.get("q", "")
+        )
+
+    def get_ordering(self):
+        return "name", ("name", "id")
+
+    @extend_schema(
+        tags=["customers"],
+        summary="Find organizations",
+        description=(
+            "Organizations group customers; `q` matches their name (every word must "
+            "match). A customer's `organization_id` points here. Organizations are "
+            "created by naming them when adding a customer."
+        ),
+        parameters=[OpenApiParameter("q", str, description="Words to look for, e.g. `acme`.")],
+        examples=[examples.ok("organizations", examples.ORGANIZATION_EXAMPLE)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema(
+    tags=["customers"],
+    summary="An organization",
+    parameters=[
+        OpenApiParameter("id", ID_SCHEMA, OpenApiParameter.PATH, description="Organization id.")
+    ],
+    responses=OrganizationOutput,
+    description="One organization, by id, with how many customers it has.",
+    examples=[examples.ok("organization", examples.ORGANIZATION_EXAMPLE)],
+)
+class OrganizationDetail(ApiViewMixin, APIView):
+    def get(self, request, **kwargs):
+        org = api_selectors.get_organization_for_user(request.user, int(kwargs["id"]))
+        return Response(OrganizationOutput(org, context={"request": request}).data)

@@ -53,6 +53,7 @@ from issues.models import (
     IssueCustomer,
     IssueEvent,
     Label,
+    Organization,
     Status,
 )
 
@@ -950,7 +951,7 @@ class Command(BaseCommand):
                 else:
                     for table in tables:
                         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table)
-            for model in (Label, Status, Membership, Team, Customer):
+            for model in (Label, Status, Membership, Team, Customer, Organization):
                 model.objects.all().delete()
             User.objects.filter(
                 is_superuser=False, email__iendswith=f"@{demo_data.DEMO_DOMAIN}"
@@ -1035,6 +1036,14 @@ class Command(BaseCommand):
         User.objects.filter(pk__in=fresh).update(password=hashed)
 
         existing = set(Customer.objects.annotate(e=Lower("email")).values_list("e", flat=True))
+        orgs = {o.name.lower(): o for o in Organization.objects.all()}
+        missing = [
+            Organization(name=name, created_at=founded)
+            for name in demo_data.ORGANIZATIONS
+            if name.lower() not in orgs
+        ]
+        for org in Organization.objects.bulk_create(missing):
+            orgs[org.name.lower()] = org
         rows = []
         for i in range(customers):
             first, last = rng.choice(demo_data.FIRST_NAMES), rng.choice(demo_data.LAST_NAMES)
@@ -1050,7 +1059,7 @@ class Command(BaseCommand):
                 Customer(
                     name=f"{first} {last}",
                     email=email,
-                    organization=org,
+                    organization=orgs[org.lower()],
                     phone=f"+1 555 01{rng.randint(10, 99)}",
                     created_at=founded + dt.timedelta(days=rng.uniform(0, 60)),
                 )

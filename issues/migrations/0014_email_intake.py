@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_email_intake"),
-        ("issues", "0009_attachments_comment_customer"),
+        ("issues", "0013_attachments_comment_customer"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ import issues.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0008_customer_status_link"),
+        ("issues", "0012_trigram_title_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_email_intake"),
-        ("issues", "0011_event_kinds_after_merge"),
+        ("issues", "0015_event_kinds_after_merge"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0010_email_intake"),
+        ("issues", "0014_email_intake"),
     ]
 
     operations = [
