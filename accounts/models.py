@@ -54,9 +54,10 @@ class Team(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Mail to this address becomes issues of the team (manage.py mail_intake); replies
     # to customer emails come back here too. Empty: no intake.
-    intake_email = models.EmailField(blank=True)
+    # (Database defaults too, so rows written by older code or migrations stay valid.)
+    intake_email = models.EmailField(blank=True, default="", db_default="")
     # Email the affected customers about public comments and resolution.
-    is_emailing_customers = models.BooleanField(default=True)
+    is_emailing_customers = models.BooleanField(default=True, db_default=True)
 
     objects = TeamQuerySet.as_manager()
 

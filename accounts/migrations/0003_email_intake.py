@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="team",
             name="intake_email",
-            field=models.EmailField(blank=True, max_length=254),
+            field=models.EmailField(blank=True, db_default="", default="", max_length=254),
         ),
         migrations.AddField(
             model_name="team",
             name="is_emailing_customers",
-            field=models.BooleanField(default=True),
+            field=models.BooleanField(db_default=True, default=True),
         ),
         migrations.AddConstraint(
             model_name="team",

@@ -25,7 +25,10 @@ def event_text(event: IssueEvent) -> str:
         return "created the issue"
     if k == Kind.STATUS_CHANGED:
         verb = "reopened the issue:" if data.get("reopened") else "changed the status"
-        return format_html("{} from <b>{}</b> to <b>{}</b>", verb, data.get("from"), data.get("to"))
+        text = format_html("{} from <b>{}</b> to <b>{}</b>", verb, data.get("from"), data.get("to"))
+        if data.get("customer_replied"):
+            return format_html("{} (the customer replied)", text)
+        return text
     if k == Kind.PRIORITY_CHANGED:
         return format_html(
             "changed the priority from <b>{}</b> to <b>{}</b>",

@@ -108,6 +108,7 @@ def test_comment_form_on_behalf_of_the_customer(client, asked, sam, dana, status
     assert asked.status == status("In progress")
     page = client.get(asked.get_absolute_url()).content.decode()
     assert "(customer, via Sam)" in page
+    assert "to <b>In progress</b> (the customer replied)" in page
 
 
 def test_api_comment_on_behalf_of_the_customer(api_client_for, asked, sam, dana, status):
