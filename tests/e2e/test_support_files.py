@@ -6,9 +6,8 @@ import pytest
 from accounts.models import Team
 from issues import services
 from issues.models import Attachment
+from tests.e2e.conftest import sign_in
 from tests.factories import CustomerFactory
-
-from .test_triage import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
