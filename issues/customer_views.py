@@ -57,6 +57,19 @@ def add_issue_customer(request, key):
 
 
 @login_required
+@require_GET
+def issue_customer_search(request, key):
+    """Customers to add to the issue, as the name, email or organization is typed."""
+    issue = selectors.get_issue_for_user(request.user, key)
+    q = request.GET.get("q", "").strip()[:200]
+    results = (
+        list(selectors.search_customers(request.user, q).order_by("name", "pk")[:8]) if q else []
+    )
+    context = {"issue": issue, "q": q, "results": results}
+    return render(request, "issues/issue_detail.html#customer_search", context)
+
+
+@login_required
 @require_POST
 def remove_issue_customer(request, key, customer_id):
     issue = selectors.get_issue_for_user(request.user, key)

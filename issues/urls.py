@@ -43,6 +43,11 @@ urlpatterns = [
         customer_views.add_issue_customer,
         name="add-customer",
     ),
+    path(
+        "issues/<str:key>/customers/search/",
+        customer_views.issue_customer_search,
+        name="issue-customer-search",
+    ),
     path("issues/<str:key>/status-link/", customer_views.status_link, name="status-link"),
     path(
         "issues/<str:key>/customers/<int:customer_id>/remove/",

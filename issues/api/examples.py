@@ -178,3 +178,7 @@ ATTACHMENT_EXAMPLE = {
     "created_at": "2026-03-02T10:15:00Z",
     "download_url": "https://tracker.example/api/v1/issues/ENG-42/attachments/7/content/",
 }
+
+STATUS_LINK_RESPONSE = {
+    "status_url": "https://tracker.example.com/status/1042-q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c/"
+}

@@ -273,6 +273,10 @@ class IssueOutput(serializers.ModelSerializer):
         }
 
 
+class StatusLinkOutput(serializers.Serializer):
+    status_url = StatusUrlField(help_text="The customer status link, or null without one.")
+
+
 class CommentOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, allow_null=True)
     customer = serializers.CharField(

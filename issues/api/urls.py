@@ -43,6 +43,11 @@ urlpatterns = [
     re_path(
         rf"^issues/{ISSUE_KEY}/timeline/$", views.IssueTimeline.as_view(), name="issue-timeline"
     ),
+    re_path(
+        rf"^issues/{ISSUE_KEY}/status-link/$",
+        views.IssueStatusLink.as_view(),
+        name="issue-status-link",
+    ),
     re_path(r"^customers/$", views.CustomerListCreate.as_view(), name="customer-list"),
     re_path(rf"^customers/{ID}/$", views.CustomerDetail.as_view(), name="customer-detail"),
     re_path(r"^organizations/$", views.OrganizationList.as_view(), name="organization-list"),

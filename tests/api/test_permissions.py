@@ -27,6 +27,7 @@ MATRIX = [
     ("post", "/api/v1/issues/ENG-1/comments/", {"body": "Hi"}, [201, 201, 201, 403, 404, 401]),
     ("get", "/api/v1/issues/ENG-1/timeline/", None, [200, 200, 200, 200, 404, 401]),
     ("get", "/api/v1/issues/ENG-1/attachments/", None, [200, 200, 200, 200, 404, 401]),
+    ("delete", "/api/v1/issues/ENG-1/status-link/", None, [204, 204, 204, 403, 404, 401]),
     ("get", "/api/v1/customers/", None, [200, 200, 200, 200, 200, 401]),
     ("post", "/api/v1/customers/", {"name": "Dana"}, [201, 201, 201, 403, 201, 401]),
     ("get", "/api/v1/customers/{customer}/", None, [200, 200, 200, 200, 200, 401]),

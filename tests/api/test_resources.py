@@ -288,3 +288,39 @@ def test_read_notifications_keep_their_time(api_as, bob, notes):
     api_as(bob).post(f"/api/v1/notifications/{older.pk}/read/")
     older.refresh_from_db()
     assert older.read_at >= before
+
+
+# --- organizations ----------------------------------------------------------------------------
+
+
+def test_customers_show_their_organization_and_organizations_are_listed(api_as, sam, db):
+    client = api_as(sam)
+    created = client.post(
+        "/api/v1/customers/", {"name": "Dana", "email": "d@acme.example", "organization": "Acme"}
+    ).json()
+    again = client.post("/api/v1/customers/", {"name": "Lee", "organization": "ACME"}).json()
+    assert created["organization"] == "Acme" and again["organization"] == "Acme"
+    assert created["organization_id"] == again["organization_id"] is not None
+    orgs = client.get("/api/v1/organizations/?q=acm").json()["results"]
+    assert [(o["name"], o["customer_count"]) for o in orgs] == [("Acme", 2)]
+    detail = client.get(f"/api/v1/organizations/{created['organization_id']}/").json()
+    assert detail["customer_count"] == 2
+
+
+def test_organizations_are_404_for_someone_in_no_team(api_as, db):
+    from tests.factories import UserFactory
+
+    loner = UserFactory(username="loner")
+    customer = CustomerFactory(organization="Acme")
+    assert api_as(loner).get("/api/v1/organizations/").json()["results"] == []
+    org_url = f"/api/v1/organizations/{customer.organization_id}/"
+    assert api_as(loner).get(org_url).status_code == 404
+
+
+def test_organization_list_costs_a_fixed_number_of_queries(api_as, vera, django_assert_num_queries):
+    for i in range(6):
+        CustomerFactory(organization=f"Org {i}")
+    client = api_as(vera)
+    for size in (2, 5):
+        with django_assert_num_queries(3):  # token, membership check, organizations
+            client.get(f"/api/v1/organizations/?page_size={size}")

@@ -51,6 +51,8 @@ def test_every_resource_is_in_the_schema(openapi):
             "GET /api/v1/issues/{key}/attachments/{id}/",
             "DELETE /api/v1/issues/{key}/attachments/{id}/",
             "GET /api/v1/issues/{key}/attachments/{id}/content/",
+            "POST /api/v1/issues/{key}/status-link/",
+            "DELETE /api/v1/issues/{key}/status-link/",
             "GET /api/v1/customers/",
             "POST /api/v1/customers/",
             "GET /api/v1/customers/{id}/",

@@ -75,3 +75,24 @@ def test_support_adds_the_caller_to_a_known_issue(live_server, page, screenshot,
     page.get_by_role("heading", name="Dana Smith").wait_for()
     assert existing.title in page.locator("table").inner_text()
     screenshot("customer-page")
+
+
+def test_members_add_a_customer_on_the_issue_page_by_searching(
+    live_server, page, screenshot, known, bob
+):
+    existing, _ = known
+    CustomerFactory(name="Lee Park", organization="Globex", email="lee@globex.example")
+    sign_in(page, live_server, "bob")
+    page.goto(f"{live_server.url}/customers/")
+    page.get_by_label("Search customers").fill("acme")
+    page.locator("#customer-results").get_by_text("1 customer matching").wait_for()
+    screenshot("customer-list")
+
+    page.goto(f"{live_server.url}{existing.get_absolute_url()}")
+    page.get_by_label("Add a customer").fill("dana")
+    page.get_by_role("button", name=re.compile("Dana Smith")).click()
+    page.locator("#customers").get_by_text("Dana Smith is now affected by").wait_for()
+    assert "2" in page.locator("#customers .count").inner_text()
+    # The timeline refreshes itself after the change.
+    page.locator("#timeline").get_by_text("added the affected customer Dana Smith").wait_for()
+    screenshot("issue-customers")

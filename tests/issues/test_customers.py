@@ -142,3 +142,17 @@ def test_outsiders_get_404_adding_or_removing(client_for, issue, mallory):
     assert client.post(f"/issues/{issue.key}/customers/", {"email": dana.email}).status_code == 404
     assert client.post(f"/issues/{issue.key}/customers/{dana.pk}/remove/").status_code == 404
     assert fresh(issue).customer_count == 0
+
+
+def test_the_issue_page_finds_customers_to_add_as_you_type(client_for, issue, sam, mallory):
+    dana = CustomerFactory(name="Dana Smith", organization="Acme Corp", email="")
+    client = client_for(sam)
+    found = client.get(f"/issues/{issue.key}/customers/search/", {"q": "acme"}).content.decode()
+    assert "Dana Smith" in found and f'name="customer" value="{dana.pk}"' in found
+    response = client.post(
+        f"/issues/{issue.key}/customers/", {"customer": dana.pk}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and "Dana Smith" in response.content.decode()
+    assert list(fresh(issue).customers.all()) == [dana]
+    outsider = client_for(mallory).get(f"/issues/{issue.key}/customers/search/", {"q": "acme"})
+    assert outsider.status_code == 404

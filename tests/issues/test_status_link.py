@@ -142,3 +142,20 @@ def test_the_api_shows_the_link_to_the_team_and_null_without_one(client_for, lin
     assert body["status_url"] == customer_links.status_url(linked)
     services.revoke_status_link(linked, actor=alice)
     assert client.get(f"/api/v1/issues/{linked.key}/").json()["status_url"] is None
+
+
+def test_the_api_creates_and_revokes_the_link(client_for, client, issue, sam):
+    api = client_for(sam)
+    url = f"/api/v1/issues/{issue.key}/status-link/"
+    refused = api.post(url)
+    assert refused.status_code == 400 and "status_link" in refused.json()["errors"]
+    services.add_customer(issue, customer=CustomerFactory(), actor=sam)
+    created = api.post(url)
+    assert created.status_code == 201
+    link = created.json()["status_url"]
+    again = api.post(url)
+    assert (again.status_code, again.json()["status_url"]) == (200, link)
+    path_ = "/" + link.split("/", 3)[3]
+    assert client.get(path_).status_code == 200
+    assert api.delete(url).status_code == 204
+    assert client.get(path_).status_code == 404

@@ -5,7 +5,7 @@ issues/api/selectors.py; errors become problem details in issuetracker/exception
 
 from .attachments import IssueAttachmentContent, IssueAttachmentDetail, IssueAttachments
 from .customers import CustomerDetail, CustomerListCreate, OrganizationDetail, OrganizationList
-from .issues import IssueComments, IssueDetail, IssueListCreate, IssueTimeline
+from .issues import IssueComments, IssueDetail, IssueListCreate, IssueStatusLink, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
 from .people import MeView, TeamDetail, TeamList
 from .plumbing import NotFoundView, ProblemTypeView
@@ -20,6 +20,7 @@ __all__ = [
     "IssueComments",
     "IssueDetail",
     "IssueListCreate",
+    "IssueStatusLink",
     "IssueTimeline",
     "MeView",
     "NotFoundView",

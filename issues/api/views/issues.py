@@ -36,6 +36,7 @@ from ..serializers import (
     IssueEventOutput,
     IssueOutput,
     IssueUpdateInput,
+    StatusLinkOutput,
 )
 
 
@@ -294,3 +295,44 @@ class IssueTimeline(_IssueChildList):
 
     def get_ordering(self):
         return "created", ("created_at", "id")
+
+
+@extend_schema(parameters=[_KEY])
+class IssueStatusLink(ApiViewMixin, APIView):
+    """The customer status link of an issue: create it, or revoke it."""
+
+    @extend_schema(
+        tags=["issues"],
+        summary="Create the customer status link",
+        description=(
+            "Gives an issue that affects a customer a private public page (title, status "
+            "in plain words, public comments only) and answers its URL: 201 when created, "
+            "200 when it already existed (the same URL). 400 if the issue has no customer. "
+            "Support, members and admins; the timeline gets `status_link_created`."
+        ),
+        request=None,
+        responses={201: StatusLinkOutput, 200: StatusLinkOutput, 400: schema.ProblemOutput},
+        examples=[examples.ok("link", examples.STATUS_LINK_RESPONSE, status_codes=["201"])],
+    )
+    def post(self, request, key):
+        issue = selectors.get_issue_for_user(request.user, key)
+        event = services.create_status_link(issue, actor=request.user)
+        return Response(
+            StatusLinkOutput(issue).data,
+            status=status.HTTP_201_CREATED if event else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        tags=["issues"],
+        summary="Revoke the customer status link",
+        description=(
+            "The link's URL answers 404 from now on; a link created later is a new URL. "
+            "204 also when there was none. The timeline gets `status_link_revoked`."
+        ),
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request, key):
+        issue = selectors.get_issue_for_user(request.user, key)
+        services.revoke_status_link(issue, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
