@@ -52,6 +52,12 @@ class Team(models.Model):
     # The next issue number; create_issue takes it under a row lock, so keys have no gaps.
     next_number = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Mail to this address becomes issues of the team (manage.py mail_intake); replies
+    # to customer emails come back here too. Empty: no intake.
+    # (Database defaults too, so rows written by older code or migrations stay valid.)
+    intake_email = models.EmailField(blank=True, default="", db_default="")
+    # Email the affected customers about public comments and resolution.
+    is_emailing_customers = models.BooleanField(default=True, db_default=True)
 
     objects = TeamQuerySet.as_manager()
 
@@ -60,6 +66,11 @@ class Team(models.Model):
             models.CheckConstraint(
                 condition=models.Q(key__regex=r"^[A-Z][A-Z0-9]{1,9}$"),
                 name="accounts_team_key_format",
+            ),
+            models.UniqueConstraint(
+                Lower("intake_email"),
+                condition=~models.Q(intake_email=""),
+                name="accounts_team_unique_intake_email",
             ),
         ]
 

@@ -10,7 +10,7 @@ A change that changes nothing returns None and writes nothing.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from issues.services import DomainError
 
@@ -132,3 +132,48 @@ def remove_member(membership: Membership, *, actor: User | None) -> None:
         data={"role": membership.role},
     )
     _forget(membership.user, actor)
+
+
+@transaction.atomic
+def update_support_settings(
+    team: Team, *, intake_email: str, is_emailing_customers: bool, actor: User | None
+) -> list[str]:
+    """Set the team's intake address (unique, any case; empty turns intake off) and
+    whether customers are emailed. Admins only. Returns the names of changed fields."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    permissions.require(actor, "admin", team)
+    team = _lock_team(team)
+    intake_email = (intake_email or "").strip().lower()
+    if intake_email:
+        try:
+            validate_email(intake_email)
+        except ValidationError:
+            raise DomainError("Enter a valid email address.", field="intake_email") from None
+        taken = Team.objects.filter(intake_email__iexact=intake_email).exclude(pk=team.pk)
+        if taken.exists():
+            raise DomainError(
+                f"{intake_email} is already the intake address of another team.",
+                field="intake_email",
+            )
+    changed = [
+        name
+        for name, value in (
+            ("intake_email", intake_email),
+            ("is_emailing_customers", bool(is_emailing_customers)),
+        )
+        if getattr(team, name) != value
+    ]
+    for name in changed:
+        setattr(team, name, intake_email if name == "intake_email" else is_emailing_customers)
+    if changed:
+        try:
+            with transaction.atomic():
+                team.save(update_fields=changed)
+        except IntegrityError:  # the same address, taken concurrently
+            raise DomainError(
+                f"{intake_email} is already the intake address of another team.",
+                field="intake_email",
+            ) from None
+    return changed

@@ -129,3 +129,19 @@ class LabelForm(forms.Form):
 
     def changes(self) -> dict:
         return {field: self.cleaned_data[field] for field in self.changed_data}
+
+
+class SupportForm(forms.Form):
+    intake_email = forms.EmailField(
+        required=False,
+        label="Intake address",
+        help_text=(
+            "Mail to this address becomes an issue in this team; replies whose subject "
+            "carries an issue key become public comments. Empty: no email intake."
+        ),
+    )
+    is_emailing_customers = forms.BooleanField(
+        required=False,
+        label="Email customers about public comments and resolution",
+        help_text="Each affected customer can still be opted out on the issue page.",
+    )

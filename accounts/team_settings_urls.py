@@ -21,6 +21,7 @@ urlpatterns = [
     path("labels/<int:label_id>/", views.label_update, name="label-update"),
     path("labels/<int:label_id>/delete/", views.label_delete, name="label-delete"),
     path("audit/", views.audit_log, name="audit"),
+    path("support/", views.support, name="support"),
     path("webhooks/", webhook_views.webhook_list, name="webhooks"),
     path("webhooks/<int:webhook_id>/", webhook_views.webhook_update, name="webhook-update"),
     path("webhooks/<int:webhook_id>/delete/", webhook_views.webhook_delete, name="webhook-delete"),

@@ -29,6 +29,7 @@ from .team_settings_forms import (
     MoveForm,
     RoleForm,
     StatusForm,
+    SupportForm,
     describe_duration,
 )
 
@@ -298,3 +299,25 @@ def audit_log(request, team):
     older = page[AUDIT_PAGE_SIZE - 1].pk if len(page) > AUDIT_PAGE_SIZE else None
     context = {"entries": page[:AUDIT_PAGE_SIZE], "older": older, "paged": bool(before)}
     return _page(request, team, "audit", context, 200)
+
+
+# --- support: email intake and customer emails -----------------------------------------
+
+
+@admin_view("GET", "POST")
+def support(request, team):
+    initial = {
+        "intake_email": team.intake_email,
+        "is_emailing_customers": team.is_emailing_customers,
+    }
+    form = SupportForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            changed = member_services.update_support_settings(
+                team, actor=request.user, **form.cleaned_data
+            )
+            return _done(request, team, "support", "Saved." if changed else "")
+        except DomainError as err:
+            _add_error(form, err)
+    status = 400 if form.is_bound else 200
+    return _page(request, team, "support", {"form": form}, status)

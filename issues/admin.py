@@ -12,8 +12,10 @@ from accounts.admin import ReadOnlyAdmin
 from . import services
 from .models import (
     Assignment,
+    Attachment,
     Comment,
     Customer,
+    IntakeMessage,
     Issue,
     IssueCustomer,
     IssueEvent,
@@ -232,3 +234,32 @@ class SavedViewAdmin(admin.ModelAdmin):
     list_display = ("name", "team", "owner", "created_at")
     list_filter = ("team",)
     list_select_related = ("team", "owner")
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Written only by services (attachments) or intake; the admin looks, never edits."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(_ReadOnly):
+    list_display = ("filename", "issue", "content_type", "size", "uploaded_by", "created_at")
+    list_filter = ("content_type",)
+    list_select_related = ("issue__team", "uploaded_by")
+    raw_id_fields = ("issue", "comment")
+
+
+@admin.register(IntakeMessage)
+class IntakeMessageAdmin(_ReadOnly):
+    list_display = ("received_at", "team", "sender", "issue", "message_id")
+    list_filter = ("team",)
+    list_select_related = ("team", "issue__team")
+    search_fields = ("message_id", "sender")

@@ -128,6 +128,26 @@ def customer_status(request, token):
     return response
 
 
+@login_required
+@require_POST
+def customer_emails(request, key, customer_id):
+    """Turn emails about this issue on or off for one affected customer."""
+    issue = selectors.get_issue_for_user(request.user, key)
+    customer = get_object_or_404(Customer, pk=customer_id)
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        event = services.set_customer_emails(
+            issue, customer=customer, enabled=enabled, actor=request.user
+        )
+    except services.DomainError as error:
+        messages.error(request, error.message)
+        return redirect(issue)
+    if event:
+        state = "will be emailed" if enabled else "will not be emailed"
+        messages.success(request, f"{customer.name} {state} about {issue.key}.")
+    return redirect(issue)
+
+
 # --- quick-log ------------------------------------------------------------------------
 
 

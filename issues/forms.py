@@ -125,6 +125,7 @@ class CommentForm(forms.Form):
         max_length=100_000,
     )
     public = forms.BooleanField(required=False, label="Public (visible to the customer)")
+    customer = forms.IntegerField(required=False, min_value=1)
 
 
 class IssueCustomerForm(forms.Form):

@@ -4,6 +4,7 @@ Fields of Issue, Assignment, Comment and IssueEvent are written only by
 issues/services.py, so the timeline and notifications always match the data.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -246,6 +247,22 @@ class Issue(models.Model):
     # (and escalated). Any activity moves last_activity_at, which starts a new spell.
     stale_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     stale_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The "waiting on customer" clock. Entering a waiting status remembers when, who moved
+    # it there and the active status it came from (where a customer reply sends it
+    # back); leaving clears them. The follow-up sweep remembers the spell it reported.
+    waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
+    waiting_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    resume_status = models.ForeignKey(
+        Status, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    follow_up_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     # The customer status link: a random nonce, never the link itself. The URL carries an
     # HMAC of (issue id, nonce) under SECRET_KEY (issues/customer_links.py), so reading
     # the database is not enough to rebuild a link; revoking clears the nonce and a new
@@ -289,6 +306,12 @@ class Issue(models.Model):
                 fields=["team", "-customer_count", "priority"], name="issues_team_customers_idx"
             ),
             models.Index(fields=["team", "due_date"], name="issues_team_due_idx"),
+            # The follow-up sweep: open issues waiting on the customer, by when.
+            models.Index(
+                fields=["waiting_since"],
+                condition=Q(waiting_since__isnull=False, resolved_at__isnull=True),
+                name="issues_waiting_since_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -343,6 +366,9 @@ class IssueCustomer(models.Model):
         related_name="customer_links_made",
     )
     added_at = models.DateTimeField(default=timezone.now)
+    # Email this customer about public comments and resolution (if they have an email
+    # and the team emails customers). Support can turn it off per issue.
+    is_notified = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -363,6 +389,15 @@ class Comment(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    # Set when the customer wrote it (an email reply through intake, or support typing it
+    # in on their behalf): the timeline shows "Dana (customer)" instead of the author.
+    customer = models.ForeignKey(
+        Customer,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -404,10 +439,14 @@ class IssueEvent(models.Model):
         CUSTOMER_UNLINKED = "customer_unlinked", "unlinked a customer"
         MARKED_DUPLICATE = "marked_duplicate", "marked as duplicate"
         UNMARKED_DUPLICATE = "unmarked_duplicate", "unmarked as duplicate"
+        ATTACHMENT_ADDED = "attachment_added", "attached a file"
+        ATTACHMENT_REMOVED = "attachment_removed", "removed an attachment"
         BECAME_STALE = "became_stale", "became stale"
         STALE_ESCALATED = "stale_escalated", "stale issue escalated"
         STATUS_LINK_CREATED = "status_link_created", "created the customer status link"
         STATUS_LINK_REVOKED = "status_link_revoked", "revoked the customer status link"
+        CUSTOMER_EMAILS_CHANGED = "customer_emails_changed", "changed customer emails"
+        FOLLOW_UP_DUE = "follow_up_due", "follow-up due"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     # None means the system (the stale sweep, email intake without a known sender, ...).
@@ -453,6 +492,72 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on issue {self.issue_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name, no extension: what the uploader called the file is kept in
+    # `filename` and only ever sent back in Content-Disposition.
+    return f"attachments/{instance.issue.team_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on an issue (or on one of its comments), served only to the team."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["issue", "created_at", "id"], name="issues_attachment_issue_idx"),
+            models.Index(fields=["comment"], name="issues_attachment_comment_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:attachment", kwargs={"key": self.issue.key, "pk": self.pk})
+
+
+class IntakeMessage(models.Model):
+    """An email that intake has turned into an issue or comment. The unique Message-ID
+    is what makes a second delivery of the same mail a no-op."""
+
+    message_id = models.CharField(max_length=500)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="intake_messages")
+    issue = models.ForeignKey(
+        Issue, on_delete=models.SET_NULL, null=True, blank=True, related_name="intake_messages"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sender = models.EmailField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"], name="issues_intakemessage_unique_message_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id
 
 
 class SavedView(models.Model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team
 
-from .models import Issue, IssueCustomer, IssueEvent, Status, StatusPeriod
+from .models import Attachment, Issue, IssueCustomer, IssueEvent, Status, StatusPeriod
 
 _TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -63,6 +63,25 @@ def get_issue_for_user(user, key: str) -> Issue:
         raise Http404("No such issue.")
     _remember_role(user, issue.team_id, issue.my_role)
     return issue
+
+
+def get_attachment_for_user(user, key: str, pk: int) -> Attachment:
+    """Attachment `pk` of issue `key` if `user` may see the issue; Http404 otherwise."""
+    issue = get_issue_for_user(user, key)
+    attachment = Attachment.objects.filter(issue=issue, pk=pk).select_related("uploaded_by").first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    attachment.issue = issue
+    return attachment
+
+
+def list_attachments(issue: Issue):
+    """An issue's attachments, oldest first, with their uploaders."""
+    return (
+        Attachment.objects.filter(issue=issue)
+        .select_related("uploaded_by")
+        .order_by("created_at", "id")
+    )
 
 
 def get_home(user) -> dict:
@@ -125,14 +144,26 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     )
     timeline = list(
         IssueEvent.objects.filter(issue=issue)
-        .select_related("actor", "from_status", "to_status", "subject_user", "comment")
+        .select_related(
+            "actor", "from_status", "to_status", "subject_user", "comment", "comment__customer"
+        )
         .order_by("created_at", "id")
     )
+    attachment_list = list(list_attachments(issue))
+    by_comment: dict[int, list[Attachment]] = {}
+    for attachment in attachment_list:
+        attachment.issue = issue  # for its URL, without a query per row
+        if attachment.comment_id:
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    for event in timeline:
+        if event.comment is not None:
+            event.comment.attachment_list = by_comment.get(event.comment_id, [])
     team = issue.team
     return {
         "issue": issue,
         "timeline": timeline,
         "life": get_issue_life(issue, timeline=timeline),
+        "attachments": attachment_list,
         "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
         "team_labels": list(team.labels.order_by("name")),
         "members": list(list_team_members(team)),

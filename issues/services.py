@@ -32,9 +32,10 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Membership, Team
 
-from . import markdown, search
+from . import attachments, markdown, search
 from .models import (
     Assignment,
+    Attachment,
     Comment,
     Customer,
     Issue,
@@ -295,6 +296,7 @@ def create_issue(
     channel: str = Issue.Channel.WEB,
     due_date: dt.date | None = None,
     reporter: User | None = None,
+    follow_up_of: Issue | None = None,
     now: dt.datetime | None = None,
 ) -> Issue:
     """File a new issue in `team` and return it.
@@ -303,6 +305,8 @@ def create_issue(
     Writes `created`, then one `assigned` per assignee; the reporter and assignees
     watch the issue. `customer` (one, what email intake passes) and `customers` are the
     affected customers; they are part of the `created` event, not events of their own.
+    `follow_up_of` names an earlier issue this one continues (email intake: a reply to
+    a closed issue, or from someone not on it); the `created` event records its key.
     Raises DomainError for invalid input, PermissionDenied for a role that may not
     create (or triage, when assignees or labels are given).
     """
@@ -367,6 +371,7 @@ def create_issue(
                 "channel": str(channel),
                 "labels": [label.name for label in labels],
                 "customer_ids": [c.pk for c in affected],
+                **({"follow_up_of": follow_up_of.key} if follow_up_of else {}),
                 "mentions": _mention_ids(team, description),
             },
         )
@@ -389,13 +394,17 @@ def create_issue(
 
 
 def _apply_status(
-    issue: Issue, to: Status, actor: User | None, now: dt.datetime
+    issue: Issue,
+    to: Status,
+    actor: User | None,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
 ) -> IssueEvent | None:
     _check_status(issue.team, to)
     if to.pk == issue.status_id:
         return None
     previous = issue.status
-    data = {"from": previous.name, "to": to.name}
+    data = {"from": previous.name, "to": to.name, **(data or {})}
     if previous.is_closed and not to.is_closed:
         data["reopened"] = True
     event = _record(
@@ -404,7 +413,42 @@ def _apply_status(
     _enter_status(issue, event, now)
     issue.status = to
     issue.resolved_at = _resolved_at(issue, to, now)
+    _move_waiting_clock(issue, previous, to, actor, now)
     return event
+
+
+_WAITING = Status.Category.WAITING
+# What a status change may write besides the status: resolution and the waiting clock.
+_STATUS_FIELDS = ("status", "resolved_at", "waiting_since", "waiting_set_by", "resume_status")
+
+
+def _move_waiting_clock(
+    issue: Issue, previous: Status, to: Status, actor: User | None, now: dt.datetime
+) -> None:
+    """Entering a waiting status starts the follow-up clock and remembers the active
+    status to go back to; leaving one stops it. Waiting to waiting keeps the clock."""
+    if to.category == _WAITING and previous.category != _WAITING:
+        issue.waiting_since, issue.waiting_set_by = now, actor
+        issue.resume_status = None if previous.is_closed else previous
+    elif to.category != _WAITING:
+        issue.waiting_since = issue.waiting_set_by = issue.resume_status = None
+
+
+def _resume_after_customer_reply(
+    issue: Issue, actor: User | None, now: dt.datetime
+) -> IssueEvent | None:
+    """A customer replied: an issue waiting on them goes back to where it was (or the
+    team's first in-progress status, if that one is gone)."""
+    if issue.status.category != _WAITING:
+        return None
+    target = issue.resume_status or (
+        Status.objects.filter(team=issue.team, category=Status.Category.IN_PROGRESS)
+        .order_by("position", "pk")
+        .first()
+    )
+    if target is None:
+        return None
+    return _apply_status(issue, target, actor, now, data={"customer_replied": True})
 
 
 @transaction.atomic
@@ -426,7 +470,7 @@ def change_status(
     _check_version(issue_, expected_version)
     event = _apply_status(issue_, to, actor, now)
     events = [event] if event else []
-    _touch(issue_, events, now, "status", "resolved_at")
+    _touch(issue_, events, now, *_STATUS_FIELDS)
     _refresh(issue, issue_)
     return event
 
@@ -711,6 +755,39 @@ def revoke_status_link(
     return event
 
 
+@transaction.atomic
+def set_customer_emails(
+    issue: Issue,
+    *,
+    customer: Customer,
+    enabled: bool,
+    actor: User | None,
+    now: dt.datetime | None = None,
+) -> IssueEvent | None:
+    """Turn emails about this issue on or off for one of its customers. Writes
+    `customer_emails_changed`; returns None if nothing changed. Needs `edit`."""
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "edit", issue_.team)
+    link = IssueCustomer.objects.filter(issue=issue_, customer=customer).first()
+    if link is None:
+        raise DomainError(f"{customer.name} is not a customer of {issue_.key}.", field="customer")
+    if link.is_notified == bool(enabled):
+        return None
+    link.is_notified = bool(enabled)
+    link.save(update_fields=["is_notified"])
+    event = _record(
+        issue_,
+        actor,
+        Kind.CUSTOMER_EMAILS_CHANGED,
+        now,
+        data={"customer_id": customer.pk, "name": customer.name, "enabled": bool(enabled)},
+    )
+    _touch(issue_, [event], now)
+    _refresh(issue, issue_)
+    return event
+
+
 def _duplicate_target(issue: Issue, of: Issue) -> Issue:
     if of.pk == issue.pk:
         raise DomainError("An issue cannot be a duplicate of itself.", field="duplicate_of")
@@ -773,7 +850,7 @@ def mark_duplicate(
     issue_ = _lock(issue)
     permissions.require(actor, "edit", issue_.team)
     events = _apply_duplicate(issue_, of, actor, now)
-    _touch(issue_, events, now, "duplicate_of", "status", "resolved_at")
+    _touch(issue_, events, now, "duplicate_of", *_STATUS_FIELDS)
     _refresh(issue, issue_)
     return events
 
@@ -885,8 +962,7 @@ def update_issue(
         now,
         *_SCALARS,
         "description_html",
-        "status",
-        "resolved_at",
+        *_STATUS_FIELDS,
         "customer_count",
         "duplicate_of",
     )
@@ -906,19 +982,30 @@ def add_comment(
     body: str,
     actor: User | None,
     public: bool = False,
+    customer: Customer | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Comment on the issue. Internal unless `public` (public comments reach the customer).
 
-    The author starts watching the issue; @mentions of team members are recorded on
-    the `commented` event for notifications.
+    `customer` says the customer wrote it (an email reply; support typing in what they
+    said): it must be one of the issue's customers, the comment is public, and an issue
+    waiting on the customer moves back to the status it waited from. The
+    author starts watching the issue; @mentions of team members are recorded on the
+    `commented` event for notifications.
     """
     now = now or timezone.now()
     issue_ = _lock(issue)
     permissions.require(actor, "comment", issue_.team)
     body = _clean_text(body, "body", required=True)
+    if customer is not None:
+        if not IssueCustomer.objects.filter(issue=issue_, customer=customer).exists():
+            raise DomainError(
+                f"{customer.name} is not a customer of {issue_.key}.", field="customer"
+            )
+        public = True
     comment = Comment.objects.create(
         issue=issue_,
+        customer=customer,
         author=actor,
         body=body,
         body_html=markdown.render(body),
@@ -931,12 +1018,19 @@ def add_comment(
         Kind.COMMENTED,
         now,
         comment=comment,
-        data={"public": bool(public), "mentions": _mention_ids(issue_.team, body)},
+        data={
+            "public": bool(public),
+            "mentions": _mention_ids(issue_.team, body),
+            **({"customer": customer.name, "customer_id": customer.pk} if customer else {}),
+        },
     )
     if actor is not None:
         issue_.watchers.add(actor)
+    events = [event]
+    if customer is not None:
+        events.append(_resume_after_customer_reply(issue_, actor, now))
     search.reindex([issue_.pk])
-    _touch(issue_, [event], now)
+    _touch(issue_, [e for e in events if e], now, *_STATUS_FIELDS)
     _refresh(issue, issue_)
     return comment
 
@@ -964,6 +1058,129 @@ def edit_comment(
     )
     search.reindex([issue_.pk])
     _touch(issue_, [event], now)
+    return event
+
+
+# --- attachments ------------------------------------------------------------------
+
+
+class AttachmentTooLarge(DomainError):
+    """The file is over ATTACHMENT_MAX_BYTES (the API answers 413)."""
+
+
+_written_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "attachment_files_written", default=None
+)
+
+
+@contextlib.contextmanager
+def files_removed_on_rollback() -> Iterator[None]:
+    """Around a transaction that may attach files (email intake): if it fails, delete the
+    files add_attachment wrote, so a rolled-back message leaves nothing on disk."""
+    from django.core.files.storage import default_storage
+
+    written: list[str] = []
+    token = _written_files.set(written)
+    try:
+        yield
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _written_files.reset(token)
+
+
+@transaction.atomic
+def add_attachment(
+    issue: Issue,
+    *,
+    file: Any,
+    actor: User | None,
+    comment: Comment | None = None,
+    filename: str | None = None,
+    now: dt.datetime | None = None,
+) -> Attachment:
+    """Attach `file` (a file object; `filename` overrides its name) to the issue, or to
+    one of its comments. The type is sniffed from the bytes and must be in
+    ATTACHMENT_CONTENT_TYPES; the size must be within ATTACHMENT_MAX_BYTES
+    (AttachmentTooLarge). Writes `attachment_added`. Needs the `comment` right.
+    The file is deleted again if this transaction rolls back.
+    """
+    from django.core.files.base import ContentFile
+
+    now = now or timezone.now()
+    issue_ = _lock(issue)
+    permissions.require(actor, "comment", issue_.team)
+    if comment is not None and comment.issue_id != issue_.pk:
+        raise DomainError("That comment belongs to another issue.", field="comment")
+    try:
+        upload = attachments.read_upload(file, filename)
+    except attachments.UploadRefused as refused:
+        error = AttachmentTooLarge if refused.too_large else DomainError
+        raise error(refused.message, field="file") from None
+    attachment = Attachment(
+        issue=issue_,
+        comment=comment,
+        uploaded_by=actor,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        created_at=now,
+    )
+    attachment.file.save(upload.filename, ContentFile(upload.data), save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.append(attachment.file.name)
+    try:
+        attachment.save()
+        event = _record(
+            issue_,
+            actor,
+            Kind.ATTACHMENT_ADDED,
+            now,
+            comment=comment,
+            data={
+                "attachment_id": attachment.pk,
+                "filename": upload.filename,
+                "size": upload.size,
+                "content_type": upload.content_type,
+            },
+        )
+        _touch(issue_, [event], now)
+    except BaseException:
+        if written is None:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    _refresh(issue, issue_)
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(
+    attachment: Attachment, *, actor: User | None, now: dt.datetime | None = None
+) -> IssueEvent:
+    """Delete an attachment: its uploader (who may still comment) or a team admin may.
+    Writes `attachment_removed`; the file leaves the disk once the transaction commits."""
+    now = now or timezone.now()
+    issue_ = _lock(attachment.issue)
+    permissions.require(actor, "comment", issue_.team)
+    if actor is not None and attachment.uploaded_by_id != actor.pk:
+        permissions.require(actor, "admin", issue_.team)
+    name, storage = attachment.file.name, attachment.file.storage
+    deleted, _ = Attachment.objects.filter(pk=attachment.pk).delete()
+    if not deleted:
+        raise DomainError("That attachment was already removed.", field="attachment")
+    event = _record(
+        issue_,
+        actor,
+        Kind.ATTACHMENT_REMOVED,
+        now,
+        data={"attachment_id": attachment.pk, "filename": attachment.filename},
+    )
+    _touch(issue_, [event], now)
+    transaction.on_commit(partial(storage.delete, name))
     return event
 
 
@@ -1076,6 +1293,9 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         due = list(
             Issue.objects.filter(resolved_at__isnull=True, status__stale_after__isnull=False)
+            # Waiting on the customer is not the team going quiet: sweep_follow_ups
+            # reminds support instead.
+            .exclude(status__category=Status.Category.WAITING)
             .alias(stale_at=quiet_since, escalate_at=escalate_at)
             .filter(stale_at__lt=now)
             .filter(
@@ -1115,5 +1335,55 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
                 fields.append("stale_escalated_for")
             if fields:
                 issue.save(update_fields=fields)
+        _publish(events)
+    return len(events)
+
+
+def sweep_follow_ups(*, now: dt.datetime | None = None) -> int:
+    """Remind support to follow up on issues waiting on the customer, once per waiting
+    spell: when an issue has been in a waiting status for longer than that status's
+    stale-after, it gets a `follow_up_due` event naming who should follow up (the
+    person who moved it to waiting, else the reporter), which notifications deliver.
+
+    Like sweep_stale: one detection query that skips rows another sweep has locked,
+    and follow_up_reported_for (= the spell's waiting_since) remembers the report, so
+    concurrent or repeated sweeps write one event per spell. Returns the events written.
+    """
+    from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+
+    now = now or timezone.now()
+    due_at = ExpressionWrapper(
+        F("waiting_since") + F("status__stale_after"), output_field=DateTimeField()
+    )
+    with transaction.atomic():
+        due = list(
+            Issue.objects.filter(
+                resolved_at__isnull=True,
+                waiting_since__isnull=False,
+                status__category=Status.Category.WAITING,
+                status__stale_after__isnull=False,
+            )
+            .alias(due_at=due_at)
+            .filter(due_at__lt=now)
+            .filter(
+                Q(follow_up_reported_for__isnull=True)
+                | ~Q(follow_up_reported_for=F("waiting_since"))
+            )
+            .select_related("status", "team")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        events = []
+        for issue in due:
+            follower = issue.waiting_set_by_id or issue.reporter_id
+            data = {
+                "status": issue.status.name,
+                "waiting_since": issue.waiting_since.isoformat(),
+                "quiet_days": (now - issue.waiting_since).days,
+                "notify": [follower] if follower else [],
+            }
+            events.append(_record(issue, None, Kind.FOLLOW_UP_DUE, now, data=data))
+            issue.follow_up_reported_for = issue.waiting_since
+            issue.save(update_fields=["follow_up_reported_for"])
         _publish(events)
     return len(events)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import customer_views, report_views, views
+from . import attachment_views, customer_views, report_views, views
 
 app_name = "issues"
 
@@ -25,6 +25,17 @@ urlpatterns = [
     path("issues/<str:key>/edit/", views.edit_issue, name="edit"),
     path("issues/<str:key>/properties/", views.update_properties, name="properties"),
     path("issues/<str:key>/comments/", views.add_comment, name="comment"),
+    path("issues/<str:key>/attachments/", attachment_views.upload, name="attach"),
+    path(
+        "issues/<str:key>/attachments/<int:pk>/",
+        attachment_views.download,
+        name="attachment",
+    ),
+    path(
+        "issues/<str:key>/attachments/<int:pk>/remove/",
+        attachment_views.remove,
+        name="remove-attachment",
+    ),
     path("issues/<str:key>/watch/", views.toggle_watch, name="watch"),
     path("issues/<str:key>/duplicate/", views.mark_duplicate, name="duplicate"),
     path("issues/<str:key>/move/", views.move, name="move"),
@@ -43,5 +54,10 @@ urlpatterns = [
         "issues/<str:key>/customers/<int:customer_id>/remove/",
         customer_views.remove_issue_customer,
         name="remove-customer",
+    ),
+    path(
+        "issues/<str:key>/customers/<int:customer_id>/emails/",
+        customer_views.customer_emails,
+        name="customer-emails",
     ),
 ]

@@ -4,6 +4,7 @@ requests get the page's partial; plain requests get the page or a redirect."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -233,6 +234,7 @@ def _detail_context(request, issue: Issue, **extra) -> dict:
             "assignees": {u.pk for u in issue.assignee_list},
             "labels": {label.pk for label in issue.label_list},
         },
+        attachment_limit=settings.ATTACHMENT_MAX_BYTES,
     )
     context.update(extra)
     return context
@@ -346,12 +348,22 @@ def add_comment(request, key):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.add_comment(
-                issue,
-                body=form.cleaned_data["body"],
-                public=form.cleaned_data["public"],
-                actor=request.user,
-            )
+            # The comment and its files are one change: a refused file saves neither.
+            customer = None
+            if form.cleaned_data["customer"]:
+                customer = issue.customers.filter(pk=form.cleaned_data["customer"]).first()
+                if customer is None:
+                    raise services.DomainError("That customer is not affected by this issue.")
+            with transaction.atomic(), services.files_removed_on_rollback():
+                comment = services.add_comment(
+                    issue,
+                    body=form.cleaned_data["body"],
+                    public=form.cleaned_data["public"],
+                    customer=customer,
+                    actor=request.user,
+                )
+                for file in request.FILES.getlist("files"):
+                    services.add_attachment(issue, file=file, comment=comment, actor=request.user)
             messages.success(request, "Comment added.")
         except services.DomainError as error:
             messages.error(request, error.message)

@@ -23,7 +23,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from issues.services import DomainError, StaleVersion
+from issues.services import AttachmentTooLarge, DomainError, StaleVersion
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "/api/problems/"
@@ -188,6 +188,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, StaleVersion):
         extra["current_version"] = exc.current_version
         exc = PreconditionFailed(exc.message)
+    elif isinstance(exc, AttachmentTooLarge):
+        exc = PayloadTooLarge(exc.message)
     elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError(
             {exc.field or api_settings.NON_FIELD_ERRORS_KEY: [exc.message]}

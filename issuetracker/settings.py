@@ -212,6 +212,27 @@ STORAGES = {
     },
 }
 
+# Attachments: stored under MEDIA_ROOT, served only to team members by issues views.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The type is sniffed from the bytes (text/plain: valid UTF-8 without control bytes).
+ATTACHMENT_CONTENT_TYPES = env_list(
+    "ATTACHMENT_CONTENT_TYPES",
+    [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "application/zip",
+        "text/plain",
+    ],
+)
+
+# Email intake (`manage.py mail_intake`): the SMTP server that turns mail into issues.
+INTAKE_SMTP_HOST = env_str("INTAKE_SMTP_HOST", "127.0.0.1")
+INTAKE_SMTP_PORT = env_int("INTAKE_SMTP_PORT", 2525)
+INTAKE_MAX_BYTES = env_int("INTAKE_MAX_BYTES", 25 * 1024 * 1024)
+
 # Email: EMAIL_URL picks the backend (console by default, so a fresh clone prints mail).
 # With DEBUG off it must be set: a production tracker whose mail goes nowhere forgets people.
 # Use EMAIL_URL=dummy: to switch mail off on purpose.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, Outbox, Preference, Webhook, WebhookDelivery
+from .models import CustomerEmail, Notification, Outbox, Preference, Webhook, WebhookDelivery
 
 
 @admin.register(Notification)
@@ -76,6 +76,22 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ("status", "event_name")
     list_select_related = ("webhook",)
     raw_id_fields = ("webhook", "event")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerEmail)
+class CustomerEmailAdmin(admin.ModelAdmin):
+    """Read-only: emails to customers, one per (event, customer)."""
+
+    list_display = ("to", "event", "created_at", "sent_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("event__issue__team",)
+    readonly_fields = ("event", "customer", "to", "created_at", "claimed_at", "sent_at")
 
     def has_add_permission(self, request):
         return False

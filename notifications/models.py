@@ -27,6 +27,7 @@ class Notification(models.Model):
         STATUS_CHANGED = "status_changed", "Status changed"
         STALE = "stale", "Issue went stale"
         ESCALATED = "escalated", "Stale issue escalated"
+        FOLLOW_UP = "follow_up", "Follow up with the customer"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -80,6 +81,7 @@ class Preference(models.Model):
         Notification.Kind.STATUS_CHANGED: Channel.IN_APP,
         Notification.Kind.STALE: Channel.EMAIL,
         Notification.Kind.ESCALATED: Channel.EMAIL,
+        Notification.Kind.FOLLOW_UP: Channel.EMAIL,
     }
 
     user = models.OneToOneField(
@@ -120,6 +122,38 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"Outbox {self.pk} ({len(self.event_ids)} events)"
+
+
+class CustomerEmail(models.Model):
+    """One email to a customer about one event (a public comment, the resolution).
+    (event, customer) is unique, so an outbox processed twice mails once; the sender
+    claims the row (claimed_at) before sending, so a retried task never mails twice."""
+
+    event = models.ForeignKey(
+        "issues.IssueEvent", on_delete=models.CASCADE, related_name="customer_emails"
+    )
+    customer = models.ForeignKey("issues.Customer", on_delete=models.CASCADE, related_name="emails")
+    to = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "customer"], name="notifications_customeremail_unique_delivery"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notif_custemail_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Email to {self.to} about event {self.event_id}"
 
 
 # --- webhooks -----------------------------------------------------------------------

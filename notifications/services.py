@@ -19,9 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Membership
-from issues.models import IssueEvent, Status
+from issues.models import IssueEvent
 
-from . import webhooks
+from . import customer_emails, webhooks
 from .models import Notification, Outbox, Preference
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,10 @@ def recipients_for(event: IssueEvent) -> dict[int, str]:
     - mentions (comments, descriptions): the people mentioned;
     - commented, status_changed: the issue's watchers (reporters, assignees and
       commenters watch by default);
-    - became_stale: the assignees, or the team's admins when unassigned; when the issue
-      waits on the customer, the team's support people instead (follow up);
+    - became_stale: the assignees, or the team's admins when unassigned (issues waiting
+      on the customer are not swept as stale);
+    - follow_up_due: who moved the issue to waiting (else its reporter, else the team's
+      support people);
     - stale_escalated: the team's admins.
     """
     found: dict[int, str] = {}
@@ -68,15 +70,15 @@ def recipients_for(event: IssueEvent) -> dict[int, str]:
         for user_id in issue.watchers.values_list("pk", flat=True):
             found.setdefault(user_id, kind)
     if event.kind == Kind.BECAME_STALE:
-        if data.get("category") == Status.Category.WAITING:
-            targets = _members(issue.team_id, [Membership.Role.SUPPORT]) or list(
-                issue.assignments.values_list("user_id", flat=True)
-            )
-        else:
-            targets = list(issue.assignments.values_list("user_id", flat=True))
+        targets = list(issue.assignments.values_list("user_id", flat=True))
         targets = targets or _members(issue.team_id, [Membership.Role.ADMIN])
         for user_id in targets:
             found.setdefault(user_id, NKind.STALE)
+    if event.kind == Kind.FOLLOW_UP_DUE:
+        targets = [pk for pk in data.get("notify", []) if pk]
+        targets = targets or _members(issue.team_id, [Membership.Role.SUPPORT])
+        for user_id in targets:
+            found.setdefault(user_id, NKind.FOLLOW_UP)
     if event.kind == Kind.STALE_ESCALATED:
         for user_id in _members(issue.team_id, [Membership.Role.ADMIN]):
             found.setdefault(user_id, NKind.ESCALATED)
@@ -138,6 +140,7 @@ def process_outbox(outbox_id: int, *, now: dt.datetime | None = None) -> int:
             return 0
         created = notify(row.event_ids)
         webhooks.create_deliveries(row.event_ids)  # queued on commit, like the emails
+        customer_emails.create_deliveries(row.event_ids)
         row.processed_at = now
         row.attempts += 1
         row.save(update_fields=["processed_at", "attempts"])
@@ -180,14 +183,14 @@ def describe(note: Notification) -> dict[str, str]:
         subject = f"[{key}] {data.get('from')} → {data.get('to')}: {issue.title}"
     elif note.kind == NKind.STALE:
         quiet = data.get("quiet_days")
-        if data.get("category") == Status.Category.WAITING:
-            line = (
-                f"{key} has been waiting on the customer for {quiet} days. "
-                "Please follow up with them."
-            )
-        else:
-            line = f"{key} has had no activity for {quiet} days in {data.get('status')}."
+        line = f"{key} has had no activity for {quiet} days in {data.get('status')}."
         subject = f"[{key}] Gone quiet: {issue.title}"
+    elif note.kind == NKind.FOLLOW_UP:
+        line = (
+            f"{key} has been waiting on the customer for {data.get('quiet_days')} days. "
+            "Please follow up with them."
+        )
+        subject = f"[{key}] Follow up with the customer: {issue.title}"
     else:
         line = f"{key} has had no activity for {data.get('quiet_days')} days and is escalated."
         subject = f"[{key}] Escalated: {issue.title}"

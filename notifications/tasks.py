@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from issues import services as issue_services
 
-from . import services, webhooks
+from . import customer_emails, services, webhooks
 
 RETRYABLE = (ConnectionError, TimeoutError, socket.error, smtplib.SMTPException)
 
@@ -21,8 +21,9 @@ def process_outbox(outbox_id: int) -> int:
 
 @shared_task(acks_late=True)
 def drain_outbox() -> int:
-    """Periodic: pick up outbox rows whose task never ran (broker was down)."""
-    return services.drain_outbox()
+    """Periodic: pick up outbox rows whose task never ran (broker was down), and
+    customer emails whose sending task was lost."""
+    return services.drain_outbox() + customer_emails.requeue_pending()
 
 
 @shared_task(
@@ -35,6 +36,18 @@ def drain_outbox() -> int:
 )
 def send_notification_email(notification_id: int) -> bool:
     return services.send_email(notification_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=12,
+)
+def send_customer_email(customer_email_id: int) -> bool:
+    return customer_emails.send(customer_email_id)
 
 
 @shared_task(acks_late=True)
@@ -60,8 +73,10 @@ def send_digest(user_id: int) -> int:
 
 @shared_task(acks_late=True)
 def sweep_stale_issues() -> int:
-    """Periodic: record stale issues (one detection query) and notify, once per quiet spell."""
-    return issue_services.sweep_stale(now=timezone.now())
+    """Periodic: record stale issues (one detection query) and notify, once per quiet
+    spell; remind support of issues waiting on the customer too long, once per spell."""
+    now = timezone.now()
+    return issue_services.sweep_stale(now=now) + issue_services.sweep_follow_ups(now=now)
 
 
 # --- webhooks -----------------------------------------------------------------------

@@ -115,12 +115,17 @@ EVENT_NAMES: dict[str, tuple[str, ...]] = {
             # The payload says a link exists or not; the link itself is never sent.
             Kind.STATUS_LINK_CREATED,
             Kind.STATUS_LINK_REVOKED,
+            Kind.ATTACHMENT_ADDED,
+            Kind.ATTACHMENT_REMOVED,
+            Kind.CUSTOMER_EMAILS_CHANGED,
         )
     },
 }
-# Not sent: the stale sweep's observations change none of the issue's data (no version
-# bump), and there is no comment.updated name yet for edited comments.
-NOT_SENT = frozenset({Kind.BECAME_STALE, Kind.STALE_ESCALATED, Kind.COMMENT_EDITED})
+# Not sent: the stale and follow-up sweeps' observations change none of the issue's data
+# (no version bump), and there is no comment.updated name yet for edited comments.
+NOT_SENT = frozenset(
+    {Kind.BECAME_STALE, Kind.STALE_ESCALATED, Kind.FOLLOW_UP_DUE, Kind.COMMENT_EDITED}
+)
 
 
 def names_for(kind: str) -> tuple[str, ...]:

@@ -124,6 +124,7 @@ CREATE_FOR_CUSTOMER_REQUEST = {
 COMMENTS_RESPONSE = {
     "id": 12,
     "author": "sam",
+    "customer": None,
     "body": "Customer confirms it happens on **every** EU card.",
     "body_html": "<p>Customer confirms it happens on <strong>every</strong> EU card.</p>",
     "public": False,
@@ -136,6 +137,7 @@ COMMENT_REQUEST = {"body": "Fixed in the 2.3.1 release; @bob please verify."}
 COMMENTED_RESPONSE = {
     "id": 13,
     "author": "alice",
+    "customer": None,
     "body": "Fixed in the 2.3.1 release; @bob please verify.",
     "body_html": "<p>Fixed in the 2.3.1 release; @bob please verify.</p>",
     "public": False,
@@ -163,6 +165,18 @@ TIMELINE_RESPONSE = {
     "subject_user": None,
     "comment": None,
     "data": {"from": "New", "to": "In progress"},
+}
+
+ATTACHMENT_EXAMPLE = {
+    "id": 7,
+    "filename": "checkout-error.png",
+    "content_type": "image/png",
+    "size": 48213,
+    "sha256": "9f2c4a0b7e1d3c5f8a6b2e4d1c3a5f7e9b0d2c4e6f8a1b3d5c7e9f0a2b4c6d8e",
+    "comment": None,
+    "uploaded_by": "sam",
+    "created_at": "2026-03-02T10:15:00Z",
+    "download_url": "https://tracker.example/api/v1/issues/ENG-42/attachments/7/content/",
 }
 
 STATUS_LINK_RESPONSE = {

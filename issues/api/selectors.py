@@ -113,7 +113,7 @@ def load_issue(issue: Issue, *, now: dt.datetime | None = None) -> Issue:
 
 
 def list_comments(issue: Issue) -> QuerySet[Comment]:
-    return Comment.objects.filter(issue=issue).select_related("author")
+    return Comment.objects.filter(issue=issue).select_related("author", "customer")
 
 
 def list_timeline(issue: Issue) -> QuerySet[IssueEvent]:

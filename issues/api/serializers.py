@@ -24,6 +24,7 @@ from notifications.models import Notification
 from .. import customer_links, selectors
 from ..filters import PRIORITY_NAMES
 from ..models import (
+    Attachment,
     Comment,
     Customer,
     Issue,
@@ -279,13 +280,28 @@ class StatusLinkOutput(serializers.Serializer):
 
 class CommentOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, allow_null=True)
+    customer = serializers.CharField(
+        source="customer.name",
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the customer wrote it (an email reply, or support on their behalf).",
+    )
     public = serializers.BooleanField(
         source="is_public", read_only=True, help_text="Public comments are what the customer sees."
     )
 
     class Meta:
         model = Comment
-        fields = ("id", "author", "body", "body_html", "public", "created_at", "edited_at")
+        fields = (
+            "id",
+            "author",
+            "customer",
+            "body",
+            "body_html",
+            "public",
+            "created_at",
+            "edited_at",
+        )
         read_only_fields = fields
 
 
@@ -561,6 +577,15 @@ class CommentInput(_StrictInput):
     public = serializers.BooleanField(
         default=False, help_text="Visible to the customer. Internal (false) by default."
     )
+    customer = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=(
+            "On behalf of this customer of the issue (their id): what they said by phone "
+            "or chat. The comment is public, shows as theirs, and an issue waiting on the "
+            "customer goes back to the status it waited from."
+        ),
+    )
 
 
 class CustomerInput(_StrictInput):
@@ -608,3 +633,45 @@ class StatusPeriodOutput(serializers.ModelSerializer):
     def get_duration_seconds(self, period) -> float:
         end = period.left_at or self.context["now"]
         return round((end - period.entered_at).total_seconds(), 3)
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The file (multipart/form-data). Its type is detected from its bytes."
+    )
+    comment = serializers.IntegerField(
+        required=False, min_value=1, help_text="Attach to this comment of the issue."
+    )
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Null: email intake.",
+    )
+    comment = serializers.IntegerField(source="comment_id", read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = (
+            "id",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "comment",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        request = self.context.get("request")
+        url = reverse(
+            "api:issue-attachment-content", args=[self.context["issue_key"], attachment.pk]
+        )
+        return request.build_absolute_uri(url) if request else url

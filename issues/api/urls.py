@@ -26,6 +26,21 @@ urlpatterns = [
         rf"^issues/{ISSUE_KEY}/comments/$", views.IssueComments.as_view(), name="issue-comments"
     ),
     re_path(
+        rf"^issues/{ISSUE_KEY}/attachments/$",
+        views.IssueAttachments.as_view(),
+        name="issue-attachments",
+    ),
+    re_path(
+        rf"^issues/{ISSUE_KEY}/attachments/{ID}/$",
+        views.IssueAttachmentDetail.as_view(),
+        name="issue-attachment-detail",
+    ),
+    re_path(
+        rf"^issues/{ISSUE_KEY}/attachments/{ID}/content/$",
+        views.IssueAttachmentContent.as_view(),
+        name="issue-attachment-content",
+    ),
+    re_path(
         rf"^issues/{ISSUE_KEY}/timeline/$", views.IssueTimeline.as_view(), name="issue-timeline"
     ),
     re_path(

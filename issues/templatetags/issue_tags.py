@@ -20,10 +20,15 @@ def event_text(event: IssueEvent) -> str:
     data = event.data or {}
     k = event.kind
     if k == Kind.CREATED:
+        if data.get("follow_up_of"):
+            return format_html("created the issue, a follow-up to <b>{}</b>", data["follow_up_of"])
         return "created the issue"
     if k == Kind.STATUS_CHANGED:
         verb = "reopened the issue:" if data.get("reopened") else "changed the status"
-        return format_html("{} from <b>{}</b> to <b>{}</b>", verb, data.get("from"), data.get("to"))
+        text = format_html("{} from <b>{}</b> to <b>{}</b>", verb, data.get("from"), data.get("to"))
+        if data.get("customer_replied"):
+            return format_html("{} (the customer replied)", text)
+        return text
     if k == Kind.PRIORITY_CHANGED:
         return format_html(
             "changed the priority from <b>{}</b> to <b>{}</b>",
@@ -62,6 +67,17 @@ def event_text(event: IssueEvent) -> str:
         return format_html("marked this as a duplicate of <b>{}</b>", data.get("duplicate_of"))
     if k == Kind.UNMARKED_DUPLICATE:
         return format_html("unmarked this as a duplicate of <b>{}</b>", data.get("from"))
+    if k == Kind.CUSTOMER_EMAILS_CHANGED:
+        verb = "turned on" if data.get("enabled") else "turned off"
+        return format_html("{} emails to <b>{}</b>", verb, data.get("name"))
+    if k == Kind.FOLLOW_UP_DUE:
+        return format_html(
+            "follow-up due: waiting on the customer for <b>{} days</b>", data.get("quiet_days")
+        )
+    if k == Kind.ATTACHMENT_ADDED:
+        return format_html("attached <b>{}</b>", data.get("filename"))
+    if k == Kind.ATTACHMENT_REMOVED:
+        return format_html("removed the attachment <b>{}</b>", data.get("filename"))
     return event.get_kind_display()
 
 
@@ -87,3 +103,11 @@ def duration(seconds) -> str:
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
+
+
+@register.filter
+def filesize(size: int) -> str:
+    """1536 -> "1.5 KB"."""
+    from issues.attachments import human_size
+
+    return human_size(int(size or 0))

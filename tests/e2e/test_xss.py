@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Membership
 from issues import customer_links, services
@@ -82,6 +83,13 @@ def hostile(eng, alice, bob, mailoutbox):
             customer=customers[n % len(customers)],
         )
         services.add_comment(issue, body=payload, actor=actor, public=n % 2 == 0)
+        if n < 24:
+            services.add_attachment(
+                issue,
+                file=SimpleUploadedFile("x.txt", b"hello", content_type="text/plain"),
+                filename=f"{payload}.txt",
+                actor=actor,
+            )
         if n < 12:
             services.create_status_link(issue, actor=actor)
             issue.refresh_from_db()
@@ -167,7 +175,7 @@ def test_no_payload_runs_on_any_page(browser, live_server, hostile, screenshot):
 
     context, page, admin_dialogs = _signed_in(browser, live_server, "alice")
     for url in ("/teams/ENG/settings/members/", "/teams/ENG/settings/labels/",
-                "/teams/ENG/settings/audit/"):  # fmt: skip
+                "/teams/ENG/settings/audit/", "/teams/ENG/settings/support/"):  # fmt: skip
         _visit(page, live_server.url + url, findings)
     context.close()
 

@@ -72,3 +72,22 @@ def test_concurrent_stale_sweeps_report_each_issue_once(eng, alice):
     assert errors == []
     assert IssueEvent.objects.filter(kind="became_stale").count() == 15
     assert IssueEvent.objects.filter(kind="became_stale").values("issue").distinct().count() == 15
+
+
+def test_concurrent_follow_up_sweeps_report_each_waiting_spell_once(eng, alice, sam):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from issues.models import Status
+
+    waiting = Status.objects.get(team=eng, name="Waiting on customer")
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    for i in range(15):
+        issue = services.create_issue(eng, actor=alice, title=f"asked {i}", now=long_ago)
+        services.change_status(issue, to=waiting, actor=sam, now=long_ago)
+    now = long_ago + dt.timedelta(days=6)  # waiting: follow up after 5 days
+    errors = run_concurrently(4, lambda i: services.sweep_follow_ups(now=now))
+    assert errors == []
+    assert IssueEvent.objects.filter(kind="follow_up_due").count() == 15
+    assert IssueEvent.objects.filter(kind="follow_up_due").values("issue").distinct().count() == 15

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from issues import services
@@ -63,6 +64,10 @@ def test_issue_page_query_count_is_fixed(
             services.add_comment(issue, body=f"comment {i} @bob", actor=sam, public=i % 2 == 0)
             services.set_labels(issue, labels=[LabelFactory(team=eng)], actor=alice, mode="add")
             services.add_customer(issue, customer=CustomerFactory(), actor=sam)
+            comment = services.add_comment(issue, body="see file", actor=sam, public=True)
+            for parent in (None, comment):
+                upload = ContentFile(b"log line\n", name=f"log{i}.txt")
+                services.add_attachment(issue, file=upload, comment=parent, actor=sam)
         services.assign(issue, assignee=bob, actor=alice)
         for _ in range(n):
             services.change_status(issue, to=status("Triaged"), actor=alice)
@@ -71,12 +76,12 @@ def test_issue_page_query_count_is_fixed(
     client.force_login(bob)
     grow(2)
     # session, user, issue (with my role), watcher facts, labels, assignees, affected
-    # customers, timeline, status periods (the status bar), statuses, team labels,
-    # members; the header's teams and unread count
-    with django_assert_num_queries(14):
+    # customers, timeline, status periods (the status bar), attachments, statuses, team
+    # labels, members; the header's teams and unread count
+    with django_assert_num_queries(15):
         assert client.get(url(issue)).status_code == 200
     grow(10)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         assert client.get(url(issue)).status_code == 200
 
 

@@ -91,14 +91,15 @@ def test_unassigned_stale_issues_go_to_the_team_admins(eng, alice, bob, t0):
     assert notified() == {("alice", issue.pk)}
 
 
-def test_waiting_on_the_customer_reminds_support_instead(
+def test_waiting_on_the_customer_is_not_stale_and_reminds_who_moved_it(
     eng, alice, bob, sam, status, t0, mailoutbox, django_capture_on_commit_callbacks
 ):
     issue = services.create_issue(eng, actor=alice, title="asked for logs", assignees=[bob], now=t0)
-    services.change_status(issue, to=status("Waiting on customer"), actor=bob, now=t0)
-    services.sweep_stale(now=t0 + 6 * DAY)  # waiting: stale after 5 days
+    services.change_status(issue, to=status("Waiting on customer"), actor=sam, now=t0)
+    assert services.sweep_stale(now=t0 + 30 * DAY) == 0  # the team's clock is stopped
     with django_capture_on_commit_callbacks(execute=True):
-        assert notified() == {("sam", issue.pk)}
+        assert services.sweep_follow_ups(now=t0 + 6 * DAY) == 1  # waiting: 5 days
+        assert notified("follow_up") == {("sam", issue.pk)}
     (message,) = [m for m in mailoutbox if m.to == ["sam@example.com"]]
     assert "waiting on the customer for 6 days" in message.body
     assert "follow up" in message.body

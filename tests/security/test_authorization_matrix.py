@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -69,6 +70,12 @@ def A(operation, url, expect, data=None, writes=True):
 ALL_OK = [OK] * 5
 ENG_READ = [OK, OK, OK, OK, 404, LOGIN]
 PREFERENCES = {kind: "digest" for kind in Notification.Kind.values}
+
+
+def UPLOAD():
+    return SimpleUploadedFile("notes.txt", b"steps to reproduce", content_type="text/plain")
+
+
 QUICK_LOG = {
     "team": "ENG",
     "customer": "{customer}",
@@ -167,6 +174,13 @@ PAGES = [
     P("issues:customer", "get", "/customers/{customer}/", [*ALL_OK, LOGIN]),
     P("issues:customer", "post", "/customers/{customer}/", [GONE, GONE, GONE, 403, GONE, LOGIN], {"name": "Dana Renamed", "email": "dana@client.example", "organization": "Acme", "phone": ""}),
     P("issues:organization", "get", "/organizations/{organization}/", [*ALL_OK, LOGIN]),
+    P("issues:customer-emails", "post", "/issues/ENG-1/customers/{linked_customer}/emails/", [GONE, GONE, GONE, 403, 404, LOGIN], {"enabled": "0"}),
+    # attachments: members download; who may comment uploads; uploader or admin removes
+    P("issues:attach", "post", "/issues/ENG-1/attachments/", [GONE, GONE, GONE, 403, 404, LOGIN], {"files": UPLOAD}),
+    P("issues:attachment", "get", "/issues/ENG-1/attachments/{bobs_attachment}/", ENG_READ),
+    P("issues:remove-attachment", "post", "/issues/ENG-1/attachments/{bobs_attachment}/remove/", [GONE, GONE, 403, 403, 404, LOGIN]),
+    P("team_settings:support", "get", "/teams/ENG/settings/support/", [OK, 403, 403, 403, 404, LOGIN]),
+    P("team_settings:support", "post", "/teams/ENG/settings/support/", [GONE, 403, 403, 403, 404, LOGIN], {"intake_email": "eng@intake.example", "is_emailing_customers": "on"}),
 ]
 
 API_READ = [OK, OK, OK, OK, 404, 401]
@@ -189,6 +203,11 @@ API = [
     A("GET /api/v1/issues/{key}/comments/", "/api/v1/issues/ENG-1/comments/", API_READ),
     A("POST /api/v1/issues/{key}/comments/", "/api/v1/issues/ENG-1/comments/", [201, 201, 201, 403, 404, 401], {"body": "Hi"}),
     A("GET /api/v1/issues/{key}/timeline/", "/api/v1/issues/ENG-1/timeline/", API_READ),
+    A("GET /api/v1/issues/{key}/attachments/", "/api/v1/issues/ENG-1/attachments/", API_READ),
+    A("POST /api/v1/issues/{key}/attachments/", "/api/v1/issues/ENG-1/attachments/", [201, 201, 201, 403, 404, 401], {"file": UPLOAD}),
+    A("GET /api/v1/issues/{key}/attachments/{id}/", "/api/v1/issues/ENG-1/attachments/{bobs_attachment}/", API_READ),
+    A("GET /api/v1/issues/{key}/attachments/{id}/content/", "/api/v1/issues/ENG-1/attachments/{bobs_attachment}/content/", API_READ),
+    A("DELETE /api/v1/issues/{key}/attachments/{id}/", "/api/v1/issues/ENG-1/attachments/{bobs_attachment}/", [204, 204, 403, 403, 404, 401]),
     A("GET /api/v1/issues/{key}/status-periods/", "/api/v1/issues/ENG-1/status-periods/", API_READ),
     A("GET /api/v1/teams/{key}/reports/{name}/", "/api/v1/teams/ENG/reports/time-in-status/", API_READ),
     A("GET /api/v1/customers/", "/api/v1/customers/", [*ALL_OK, 401]),
@@ -233,6 +252,7 @@ def world(eng, ops, alice, bob, sam, vera, mallory, issue, bug_label):
     eng_2 = Issue.objects.get(team=eng, number=2)
     services.add_customer(eng_2, customer=linked, actor=None)
     services.create_status_link(eng_2, actor=None)
+    bobs_attachment = services.add_attachment(issue, file=UPLOAD(), actor=bob)
     bobs_token, _ = tokens.create_token(bob, name="bob's", actor=None)
     bobs_view = SavedView.objects.create(team=eng, owner=bob, name="Bob's", query="priority=high")
     return {
@@ -252,12 +272,15 @@ def world(eng, ops, alice, bob, sam, vera, mallory, issue, bug_label):
             "organization": customer.organization_id,
             "version": Issue.objects.get(pk=issue.pk).version,
             "linked_customer": linked.pk,
+            "bobs_attachment": bobs_attachment.pk,
             "status_token": customer_links.token(Issue.objects.get(pk=eng_2.pk)),
         },
     }
 
 
 def _fill(value, ids):
+    if callable(value):  # a fresh upload per call
+        return value()
     if isinstance(value, str):
         return value.format(**ids)
     if isinstance(value, dict):
@@ -306,13 +329,20 @@ def _run(rows, world, make_client):
     ApiToken.objects.update(last_used_at=None)
     expected, actual, leaks, no_effect, get_writes, no_csp = [], [], [], [], [], []
     for row in rows:
-        url, data = _fill(row.url, ids), _fill(row.data, ids)
+        url = _fill(row.url, ids)
         for persona, status in zip(PERSONAS, row.expect, strict=True):
+            data = _fill(row.data, ids)
             cache.clear()  # rate limits and sign-in throttles start from zero
             cookies = copy.deepcopy(clients[persona].cookies)  # signing out is undone too
             with transaction.atomic():
                 before = _fingerprint()
-                response = getattr(clients[persona], row.method)(url, data or {})
+                kwargs = (
+                    {"format": "multipart"}
+                    if isinstance(clients[persona], APIClient)
+                    and any(callable(v) for v in (row.data or {}).values())
+                    else {}
+                )
+                response = getattr(clients[persona], row.method)(url, data or {}, **kwargs)
                 refused = response.status_code >= 400 or (
                     persona == "anon" and response.status_code in {301, 302, 401}
                 )

@@ -3,6 +3,7 @@ input serializer, service, output serializer. Reads use the selectors in
 issues/api/selectors.py; errors become problem details in issuetracker/exceptions.py.
 """
 
+from .attachments import IssueAttachmentContent, IssueAttachmentDetail, IssueAttachments
 from .customers import CustomerDetail, CustomerListCreate, OrganizationDetail, OrganizationList
 from .issues import IssueComments, IssueDetail, IssueListCreate, IssueStatusLink, IssueTimeline
 from .notifications import NotificationList, NotificationRead, NotificationReadAll
@@ -14,6 +15,9 @@ from .webhooks import WebhookDetail, WebhookList
 __all__ = [
     "CustomerDetail",
     "CustomerListCreate",
+    "IssueAttachmentContent",
+    "IssueAttachmentDetail",
+    "IssueAttachments",
     "IssueComments",
     "IssueDetail",
     "IssueListCreate",

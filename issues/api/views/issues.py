@@ -255,13 +255,21 @@ class IssueComments(_IssueChildList):
         permissions.require(request.user, "comment", issue.team)
         serializer = CommentInput(data=request.data)
         serializer.is_valid(raise_exception=True)
+        customer = None
+        if "customer" in serializer.validated_data:
+            customer = issue.customers.filter(pk=serializer.validated_data["customer"]).first()
+            if customer is None:
+                raise services.DomainError(
+                    "That customer is not affected by this issue.", field="customer"
+                )
         comment = services.add_comment(
             issue,
             body=serializer.validated_data["body"],
             public=serializer.validated_data["public"],
+            customer=customer,
             actor=request.user,
         )
-        comment = Comment.objects.select_related("author").get(pk=comment.pk)
+        comment = Comment.objects.select_related("author", "customer").get(pk=comment.pk)
         return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
 
 
