@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "issuetracker.resilience.server_error"
