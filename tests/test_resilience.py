@@ -125,3 +125,49 @@ def test_the_cache_works_normally_on_a_live_redis(settings):
     cache.set("resilience-test", 41, timeout=30)
     assert cache.incr("resilience-test") == 42
     cache.delete("resilience-test")
+
+
+@pytest.fixture
+def real_broker():
+    """Publish for real (the tests run Celery eagerly)."""
+    from issuetracker.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield app
+    app.conf.task_always_eager = eager
+
+
+def test_a_dead_broker_costs_one_request_then_changes_wait_for_the_drain(
+    monkeypatch, django_capture_on_commit_callbacks, real_broker, issue, alice, bob, sam
+):
+    from issues import services
+    from notifications import services as notify
+    from notifications.models import Outbox
+    from notifications.tasks import process_outbox
+
+    tries = []
+
+    def broker_down(*args, **kwargs):
+        tries.append(args)
+        raise ConnectionError("Error 111 connecting to redis. Connection refused.")
+
+    monkeypatch.setattr(process_outbox, "delay", broker_down)
+    monkeypatch.setattr(services, "_broker_down_until", 0.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign(issue, assignee=bob, actor=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign(issue, assignee=sam, actor=alice)
+    assert len(tries) == 1  # the second change did not wait on the dead broker
+    assert issue.assignees.count() == 2
+    pending = Outbox.objects.filter(processed_at__isnull=True)
+    assert pending.count() == 3  # the create, and both assignments, kept for the drain
+
+    monkeypatch.setattr(services, "_broker_down_until", 0.0)  # the back-off is over
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_comment(issue, body="Anyone?", actor=alice)
+    assert len(tries) == 2
+    real_broker.conf.task_always_eager = True
+    from django.utils import timezone
+
+    assert notify.drain_outbox(now=timezone.now() + notify.OUTBOX_GRACE * 2) >= 2
