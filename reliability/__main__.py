@@ -48,7 +48,7 @@ def _prepare(world: harness.World) -> None:
     world.pg.start()
     world.pg.execute(f'CREATE DATABASE "{world.template_db}"')
     env = world.env(world.template_db, smtp_port=25)
-    migrate = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
+    migrate = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)  # nosec B603
         [harness.PY, "manage.py", "migrate", "--noinput"],
         cwd=harness.ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _prepare(world)
         for name in names:
-            module = scenarios.load(name)
+            module = scenarios.scenario(name)
             database = "s_" + name.replace("-", "_")
             apps = harness.Apps(world, database)
             scenario_started = time.monotonic()

@@ -82,7 +82,7 @@ class Proc:
     def start(self) -> Proc:
         out = open(self.log, "ab")  # noqa: SIM115 (handed to the child; closed with it)
         # Our own interpreter and programs with fixed arguments.
-        self.popen = subprocess.Popen(  # noqa: S603
+        self.popen = subprocess.Popen(  # noqa: S603 (our programs, fixed arguments)  # nosec B603
             self.args,
             cwd=ROOT,
             env=self.env,
@@ -172,7 +172,7 @@ class Postgres:
         self.as_postgres = [] if os.geteuid() != 0 else ["runuser", "-u", PG_USER, "--"]
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(  # noqa: S603 (PostgreSQL's own programs, fixed arguments)
+        return subprocess.run(  # noqa: S603 (PostgreSQL's own programs, fixed arguments)  # nosec B603
             [*self.as_postgres, *args], capture_output=True, text=True, check=check, cwd="/"
         )
 
@@ -213,16 +213,16 @@ class Postgres:
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
-    def execute(self, sql: str, database: str = "postgres") -> list[tuple]:
+    def execute(self, sql: str, database: str = "postgres", params: tuple = ()) -> list[tuple]:
         import psycopg
 
         with psycopg.connect(self.url(database), autocommit=True) as conn:
-            cursor = conn.execute(sql)
+            cursor = conn.execute(sql, params or None)
             return cursor.fetchall() if cursor.description else []
 
     def tool(self, name: str, *args: str) -> subprocess.CompletedProcess:
         """pg_dump, pg_restore, ... against this cluster (over TCP, trust)."""
-        return subprocess.run(  # noqa: S603 (PostgreSQL's own programs, fixed arguments)
+        return subprocess.run(  # noqa: S603 (PostgreSQL's own programs, fixed arguments)  # nosec B603
             [str(PG_BIN / name), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
              *args],
             capture_output=True, text=True, check=True,
@@ -401,6 +401,9 @@ class Response:
         return json.loads(self.body)
 
 
+STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 class Http:
     """A small keep-alive HTTP/1.1 client with cookies and CSRF, one per thread."""
 
@@ -410,6 +413,7 @@ class Http:
         self.cookies: dict[str, str] = {}
         self.token: str | None = None
         self.conn: http.client.HTTPConnection | None = None
+        self.reconnects = 0
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.conn is None:
@@ -446,14 +450,23 @@ class Http:
                 all_headers["X-CSRFToken"] = self.cookies["csrftoken"]
                 all_headers["Referer"] = f"http://127.0.0.1:{self.port}/"
         started = time.monotonic()
-        try:
-            conn = self._connection()
-            conn.request(method, path, body=body, headers=all_headers)
-            raw = conn.getresponse()
-            payload = raw.read()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            raise
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            try:
+                conn = self._connection()
+                conn.request(method, path, body=body, headers=all_headers)
+                raw = conn.getresponse()
+                payload = raw.read()
+                break
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                # The server closed an idle keep-alive connection before it read this
+                # request: send it again on a new one, as browsers do. Anything else is
+                # the scenario's error.
+                stale = isinstance(error, STALE_CONNECTION) and reused
+                if attempt == 2 or not stale:
+                    raise
+                self.reconnects += 1
         elapsed = time.monotonic() - started
         for name, value in raw.getheaders():
             if name.lower() == "set-cookie":

@@ -16,5 +16,5 @@ NAMES = {
 SCENARIOS = list(NAMES)
 
 
-def load(name: str):
+def scenario(name: str):
     return import_module(f"{__name__}.{NAMES[name]}")

@@ -38,7 +38,7 @@ def run(world: World, apps: Apps) -> tuple[str, bool]:
 
     close_db()
     seed_args = ["--small"] if world.quick else []
-    subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
+    subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)  # nosec B603
         [PY, "manage.py", "seed_demo", "--no-progress", *seed_args],
         cwd=ROOT, env=apps.env, check=True, capture_output=True, text=True,
     )  # fmt: skip
@@ -60,12 +60,20 @@ def run(world: World, apps: Apps) -> tuple[str, bool]:
     client = Http(on_copy.web_port)
     client.login("admin", "demo")
     page = client.request("GET", f"/teams/{team_key}/issues/")
-    shown = len(set(re.findall(rf"{team_key}-\d+".encode(), page.body)))
-    ok = not differing and rows > 0 and page.status == 200 and shown > 0
+    counted = re.search(rb'class="result-count[^"]*">([\d,]+) issue', page.body)
+    shown = int(counted.group(1).replace(b",", b"")) if counted else -1
+    open_issues = world.pg.execute(
+        "SELECT count(*) FROM issues_issue i JOIN accounts_team t ON t.id = i.team_id "
+        "WHERE t.key = %s AND i.resolved_at IS NULL",
+        apps.database,
+        (team_key,),
+    )[0][0]
+    ok = not differing and rows > 0 and page.status == 200 and shown == open_issues > 0
     line = (
         f"{len(before)} tables, {rows} rows dumped ({dump.stat().st_size // 1024} KiB) and "
         f"restored: {len(before) - len(differing)}/{len(before)} equal by count and checksum"
         f"{' (differ: ' + ', '.join(differing[:5]) + ')' if differing else ''}; gunicorn on "
-        f"the copy: {team_key} list {page.status} with {shown} issues"
+        f"the copy: {team_key} list {page.status} showing {shown} open issues "
+        f"(seeded: {open_issues})"
     )
     return line, ok

@@ -12,6 +12,7 @@ import http.client
 import random
 import threading
 import time
+from collections import Counter
 
 from ..harness import PASSWORD, Apps, Http, World, percentile, run_threads, seed_team
 from .common import create_issue
@@ -90,7 +91,8 @@ def run(world: World, apps: Apps) -> tuple[str, bool]:
     count = len(latencies)
     ok = not errors and count > 0
     shown = ", ".join(f"{kind} {n}" for kind, n in sorted(mix.items()))
-    sample = f" (e.g. {errors[0]})" if errors else ""
+    kinds = Counter(errors).most_common(3)
+    sample = " (" + ", ".join(f"{n}x {kind}" for kind, n in kinds) + ")" if errors else ""
     line = (
         f"{USERS} users for {duration} s: {count} requests ({shown}), "
         f"{count / elapsed:.1f} req/s, p50 {percentile(latencies, 50) * 1000:.0f} ms, "
