@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from collections import Counter
 from functools import partial
 
 from ..harness import PASSWORD, Apps, Http, World, close_db, seed_team, wait_until
@@ -68,8 +69,9 @@ def run(world: World, apps: Apps) -> tuple[str, bool]:
         thread.start()
     time.sleep(4)
     close_db()
-    phase[0] = "down"
+    phase[0] = "stopping"  # requests racing the shutdown may still succeed: not judged
     world.pg.stop("fast")
+    phase[0] = "down"
     time.sleep(outage)
     phase[0] = "restarting"
     world.pg.start()
@@ -116,8 +118,11 @@ def run(world: World, apps: Apps) -> tuple[str, bool]:
         and web.alive()
         and web.pid == master
     )
+    others = Counter(str(status or error) for _, status, _, error in down
+                     if not (status == 503 and error))  # fmt: skip
+    unexpected = f" (others: {dict(others)})" if others else ""
     line = (
-        f"{down_503}/{len(down)} answers 503+Retry-After during a {outage} s outage "
+        f"{down_503}/{len(down)} answers 503+Retry-After{unexpected} during a {outage} s outage "
         f"(slowest {slowest * 1000:.0f} ms), {server_errors} 500s, recovered "
         f"{recovery:.1f} s after restart without restarting gunicorn, {len(issues)} issues "
         f"{'gap-free' if gap_free else 'WITH GAPS'}, {half_written} half-written, "
