@@ -87,8 +87,9 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params):
         params = {**params, "OPTIONS": dict(params.get("OPTIONS", {}))}
         self.retry_seconds = float(params["OPTIONS"].pop("retry_seconds", 5))
-        # redis-py retries a refused connection with backoff (seconds); fail at once.
-        params["OPTIONS"].setdefault("retry", Retry(NoBackoff(), 0))
+        # redis-py retries a refused connection three times with backoff (seconds): retry
+        # once, at once, which still replaces a pooled connection the server closed.
+        params["OPTIONS"].setdefault("retry", Retry(NoBackoff(), 1))
         super().__init__(server, params)
         self._down_until = 0.0
 
