@@ -8,12 +8,13 @@ SHELL := /bin/bash
 UV = $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -m uv; fi)
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format e2e clean
+.PHONY: help install run test lint format e2e clean reliability
 
 help:
 	@echo "make run    - run the app with demo data at http://127.0.0.1:8000 (web + Celery worker + beat)"
 	@echo "make test   - run the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL for PostgreSQL/Redis)"
 	@echo "make lint   - ruff check and format check"
+	@echo "make reliability - the fault-injection suite (real processes, ~10 min; QUICK=1 for ~4 min)"
 
 .venv/.synced: pyproject.toml uv.lock .python-version
 	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -31,6 +32,11 @@ run: install
 
 test: install
 	$(UV) run --frozen pytest -n auto $(PYTEST_ARGS)
+
+# Fault-injection suite: private PostgreSQL + Redis, real gunicorn/Celery/beat/SMTP sink.
+# `make reliability SCENARIOS="redis-down load" QUICK=1` runs a subset with smaller numbers.
+reliability: install
+	$(UV) run --frozen python -m reliability $(if $(QUICK),--quick) $(SCENARIOS)
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import time
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
@@ -102,10 +103,23 @@ def _publish(events: list[IssueEvent]) -> None:
     transaction.on_commit(partial(_queue_delivery, row.pk), robust=True)
 
 
+# After a failed publish, requests stop trying the broker for this long (each try costs
+# up to a second while it is down); the outbox drain delivers what they saved meanwhile.
+BROKER_RETRY_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
 def _queue_delivery(outbox_id: int) -> None:
+    global _broker_down_until  # one circuit breaker per process
     from notifications.tasks import process_outbox
 
-    process_outbox.delay(outbox_id)
+    if not process_outbox.app.conf.task_always_eager and time.monotonic() < _broker_down_until:
+        return
+    try:
+        process_outbox.delay(outbox_id)
+    except Exception:
+        _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
+        raise
 
 
 # --- helpers ----------------------------------------------------------------------

@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Database down: 503 with Retry-After instead of a 500 (issuetracker/resilience.py).
+    "issuetracker.resilience.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.audit.AuditMiddleware",
@@ -249,9 +251,11 @@ VAR_DIR = BASE_DIR / "var"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Only counters live here (throttles): with Redis down the cache misses at once
+            # instead of failing requests (issuetracker/resilience.py).
+            "BACKEND": "issuetracker.resilience.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2, "retry_seconds": 5},
         }
     }
 else:
@@ -299,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.drain_outbox",
         "schedule": timedelta(seconds=env_int("OUTBOX_DRAIN_SECONDS", 30)),
     },
+    # Emails whose task was lost (worker killed, broker down) or gave up are queued again.
+    "requeue-unsent-emails": {
+        "task": "notifications.tasks.requeue_unsent_emails",
+        "schedule": timedelta(seconds=env_int("OUTBOX_DRAIN_SECONDS", 30)),
+    },
     "expire-idempotency-keys": {
         "task": "issues.tasks.expire_idempotency_keys",
         "schedule": timedelta(hours=1),
@@ -308,6 +317,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env_int("DIGEST_HOUR", 7), minute=0),
     },
 }
+# An email claimed by a worker but not marked sent after this many seconds belongs to a
+# worker that died: it is sent again. Keep it above the SMTP timeout (EMAIL_URL ?timeout=).
+EMAIL_CLAIM_TIMEOUT_SECONDS = env_int("EMAIL_CLAIM_TIMEOUT_SECONDS", 300)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Webhooks (notifications/webhooks.py): how long to wait for a receiver, attempts per

@@ -16,3 +16,5 @@ urlpatterns = [
     # Public, no login: the customer status page behind a status link.
     path("status/<str:token>/", customer_views.customer_status, name="customer-status"),
 ]
+
+handler500 = "issuetracker.resilience.server_error"

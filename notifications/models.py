@@ -60,6 +60,12 @@ class Notification(models.Model):
                 name="notif_unread_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notif_recipient_idx"),
+            # requeue_unsent_emails looks only at emails still to send.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_mode="email", emailed_at__isnull=True),
+                name="notif_unsent_email_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,8 +28,15 @@ log = logging.getLogger(__name__)
 Kind = IssueEvent.Kind
 NKind = Notification.Kind
 
-# A claimed email not marked sent after this long belongs to a crashed worker.
-CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+# Emails older than this are not queued again by requeue_unsent_emails (give up).
+REQUEUE_WINDOW = dt.timedelta(days=2)
+
+
+def claim_timeout() -> dt.timedelta:
+    """A claimed email not marked sent after this long belongs to a crashed worker."""
+    return dt.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT_SECONDS)
+
+
 # Outbox rows younger than this are left to the task queued after commit.
 OUTBOX_GRACE = dt.timedelta(seconds=30)
 
@@ -161,6 +168,24 @@ def drain_outbox(*, now: dt.datetime | None = None, limit: int = 500) -> int:
 # --- email ------------------------------------------------------------------------
 
 
+def unsent_emails(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:
+    """Notifications to email right away that are still unsent past the outbox grace,
+    and not claimed by a live worker: their task was lost (a worker killed with its
+    unacknowledged message, the broker down) or ran out of retries."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            email_mode="email",
+            emailed_at__isnull=True,
+            created_at__lt=now - OUTBOX_GRACE,
+            created_at__gte=now - REQUEUE_WINDOW,
+        )
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - claim_timeout()))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def describe(note: Notification) -> dict[str, str]:
     """Subject and one-line summary of a notification, as plain (unescaped) text."""
     event, issue = note.event, note.issue
@@ -211,7 +236,7 @@ def _send(to: str, subject: str, template: str, context: dict) -> None:
 
 
 def _claim(notes, now: dt.datetime) -> int:
-    stale_claim = now - CLAIM_TIMEOUT
+    stale_claim = now - claim_timeout()
     return (
         notes.filter(emailed_at__isnull=True)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale_claim))
@@ -259,7 +284,9 @@ def send_digest(user_id: int, *, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         ids = list(
             pending.filter(emailed_at__isnull=True)
-            .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
+            .filter(
+                Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - claim_timeout())
+            )
             .values_list("pk", flat=True)
         )
         if not ids:

@@ -1,5 +1,6 @@
 """Celery tasks: load by id, call a service. All are safe to run twice."""
 
+import logging
 import smtplib
 import socket
 
@@ -10,6 +11,7 @@ from issues import services as issue_services
 
 from . import customer_emails, services, webhooks
 
+log = logging.getLogger(__name__)
 RETRYABLE = (ConnectionError, TimeoutError, socket.error, smtplib.SMTPException)
 
 
@@ -34,8 +36,27 @@ def drain_outbox() -> int:
     retry_jitter=True,
     max_retries=12,
 )
-def send_notification_email(notification_id: int) -> bool:
-    return services.send_email(notification_id)
+def send_notification_email(notification_id: int, *, requeued: bool = False) -> bool:
+    """Send one notification's email; SMTP errors retry with backoff. A requeued send
+    (requeue_unsent_emails) tries once: the next periodic requeue is its retry, so tasks
+    do not pile up during a long mail outage."""
+    if not requeued:
+        return services.send_email(notification_id)
+    try:
+        return services.send_email(notification_id)
+    except RETRYABLE as error:
+        log.warning("email for notification %s not sent yet: %s", notification_id, error)
+        return False
+
+
+@shared_task(acks_late=True)
+def requeue_unsent_emails() -> int:
+    """Periodic: queue again the emails whose task was lost or gave up (sent once: the
+    task claims the notification before sending)."""
+    pending = services.unsent_emails()
+    for notification_id in pending:
+        send_notification_email.delay(notification_id, requeued=True)
+    return len(pending)
 
 
 @shared_task(

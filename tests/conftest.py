@@ -1,8 +1,12 @@
 """People by role: alice (admin), bob (member), sam (support), vera (viewer) in ENG;
 mallory is a member of another team (OPS) only."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
+from django.test import override_settings
 
 from accounts.models import Membership
 from issues import services
@@ -11,6 +15,23 @@ from issues.models import Status
 from .factories import LabelFactory, UserFactory
 
 Role = Membership.Role
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _a_redis_cache_database_per_worker(worker_id):
+    """With Redis as the cache, each pytest-xdist worker gets its own Redis database.
+    Tests start from `cache.clear()` (FLUSHDB), which would otherwise wipe the throttle
+    counters of a test running in another worker at the same moment."""
+    cache = django_settings.CACHES["default"]
+    if "redis" not in cache["BACKEND"].lower() or worker_id == "master":
+        yield
+        return
+    url = urlsplit(cache["LOCATION"])
+    base = int(url.path.strip("/") or 0)
+    own = (base + 1 + int(worker_id.removeprefix("gw"))) % 16
+    location = urlunsplit(url._replace(path=f"/{own}"))
+    with override_settings(CACHES={"default": {**cache, "LOCATION": location}}):
+        yield
 
 
 @pytest.fixture(autouse=True)

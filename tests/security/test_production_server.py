@@ -84,7 +84,7 @@ def server(tmp_path_factory):
 
 
 def request(port, method, path, headers=None, body=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request(method, path, body=body, headers=headers or HTTPS)
     response = connection.getresponse()
     response.body = response.read()
