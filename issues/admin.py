@@ -236,21 +236,8 @@ class SavedViewAdmin(admin.ModelAdmin):
     list_select_related = ("team", "owner")
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Written only by services (attachments) or intake; the admin looks, never edits."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Attachment)
-class AttachmentAdmin(_ReadOnly):
+class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ("filename", "issue", "content_type", "size", "uploaded_by", "created_at")
     list_filter = ("content_type",)
     list_select_related = ("issue__team", "uploaded_by")
@@ -258,7 +245,7 @@ class AttachmentAdmin(_ReadOnly):
 
 
 @admin.register(IntakeMessage)
-class IntakeMessageAdmin(_ReadOnly):
+class IntakeMessageAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "team", "sender", "issue", "message_id")
     list_filter = ("team",)
     list_select_related = ("team", "issue__team")
