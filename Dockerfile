@@ -31,7 +31,7 @@ RUN DEBUG=0 SECRET_KEY=build-only-collectstatic-not-a-secret ALLOWED_HOSTS=build
 
 # var/ holds the filesystem broker and media when no Redis is configured.
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app app \
-    && mkdir -p /app/var \
+    && mkdir -p /app/var/media \
     && chown -R app:app /app/var
 USER app
 
