@@ -195,6 +195,8 @@ def list_team_issues(team: Team, *, user, params, now=None):
     qs = (
         with_stale_flag(qs, filterset.now)
         .select_related("team", "status")
+        # A row shows neither the text nor its index: leave the widest columns behind.
+        .defer("description", "description_html", "search_vector")
         .prefetch_related(
             Prefetch("assignees", to_attr="assignee_list"),
             Prefetch("labels", to_attr="label_list"),
