@@ -79,6 +79,21 @@ def organization_named(name: str, *, now: dt.datetime | None = None) -> Organiza
         return Organization.objects.get(name__iexact=name)
 
 
+def customer_for_email(address: str, *, name: str = "") -> Customer:
+    """The customer with this email (any case), or a new one named `name` (else the
+    address's local part). For the system, e.g. email intake: no actor to check. Safe
+    against the same sender arriving twice at once."""
+    found = Customer.objects.filter(email__iexact=address).first()
+    if found is not None:
+        return found
+    name = " ".join((name or "").split())[: _LIMITS["name"]] or address.split("@")[0]
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(name=name[: _LIMITS["name"]], email=address.lower())
+    except IntegrityError:  # created by a concurrent message from the same sender
+        return Customer.objects.get(email__iexact=address)
+
+
 def _saved(customer: Customer) -> Customer:
     try:
         with transaction.atomic():

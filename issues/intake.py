@@ -32,8 +32,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Team
 
-from . import attachments, services
-from .models import Comment, Customer, IntakeMessage, Issue, IssueCustomer
+from . import attachments, customer_services, services
+from .models import Comment, IntakeMessage, Issue, IssueCustomer
 
 log = logging.getLogger(__name__)
 
@@ -155,19 +155,6 @@ def _message_id(message: EmailMessage, raw: bytes) -> str:
 # --- writing --------------------------------------------------------------------------
 
 
-def _customer_for(address: str, name: str) -> Customer:
-    customer = Customer.objects.filter(email__iexact=address).first()
-    if customer is not None:
-        return customer
-    try:
-        with transaction.atomic():
-            return Customer.objects.create(
-                name=(name or address.split("@")[0])[:200], email=address
-            )
-    except IntegrityError:  # created by a concurrent message from the same sender
-        return Customer.objects.get(email__iexact=address)
-
-
 def _checked_files(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[str]]:
     kept, dropped = [], []
     for name, data in files:
@@ -235,7 +222,7 @@ def _file(
     name: str,
     address: str,
 ) -> Outcome:
-    customer = _customer_for(address, name)
+    customer = customer_services.customer_for_email(address, name=name)
     previous = _referenced_issue(team, subject)
     if previous is not None and not previous.status.is_closed:
         on_issue = IssueCustomer.objects.filter(issue=previous, customer=customer).exists()

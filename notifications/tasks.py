@@ -28,14 +28,18 @@ def drain_outbox() -> int:
     return services.drain_outbox() + customer_emails.requeue_pending()
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=RETRYABLE,
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=12,
-)
+# Sending mail: SMTP errors retry with backoff (10 s doubling up to 10 min, 12 tries).
+EMAIL_RETRY = {
+    "acks_late": True,
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": 10,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(**EMAIL_RETRY)
 def send_notification_email(notification_id: int, *, requeued: bool = False) -> bool:
     """Send one notification's email; SMTP errors retry with backoff. A requeued send
     (requeue_unsent_emails) tries once: the next periodic requeue is its retry, so tasks
@@ -59,14 +63,7 @@ def requeue_unsent_emails() -> int:
     return len(pending)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=RETRYABLE,
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=12,
-)
+@shared_task(**EMAIL_RETRY)
 def send_customer_email(customer_email_id: int) -> bool:
     return customer_emails.send(customer_email_id)
 

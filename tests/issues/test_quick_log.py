@@ -231,3 +231,28 @@ def test_the_quick_log_page_costs_a_fixed_number_of_queries(
     # session, user, my teams, my role per team (2); the header's teams and unread count
     with django_assert_num_queries(7):
         assert client.get("/quick-log/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # session, user, team (with my role), the similar open issues
+        ("/quick-log/similar/?team=ENG&title=Login+fails", 4),
+        # session, user, may manage customers, may see customers, the matches
+        ("/quick-log/customer/?q=Dana", 5),
+        # session, user, issue (with my role), may see customers, the matches
+        ("/issues/ENG-1/customers/search/?q=Dana", 5),
+    ],
+)
+def test_live_searches_cost_the_same_however_many_match(
+    client_for, sam, alice, eng, url, queries, django_assert_num_queries
+):
+    client = client_for(sam)
+    for size in (1, 8):
+        for n in range(size):
+            customer = CustomerFactory(name=f"Dana {size}-{n}")
+            services.create_issue(eng, actor=alice, title=f"Login fails {n}", customer=customer)
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert "Dana" in response.content.decode() or "Login fails" in response.content.decode()
