@@ -56,6 +56,14 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _broker_circuit_closed():
+    """A test that simulates a broker outage trips the per-process circuit breaker in
+    issues.services; close it again so a later test with a real worker publishes."""
+    yield
+    services._broker_down_until = 0.0
+
+
 @pytest.fixture
 def eng(db):
     return services.create_team(key="ENG", name="Engineering", actor=None)
