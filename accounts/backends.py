@@ -20,3 +20,27 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The signed-in user of a request, with `unread_count` (the header's badge)
+        counted in the same query."""
+        from django.db.models import Count, OuterRef, Subquery
+        from django.db.models.functions import Coalesce
+
+        from notifications.models import Notification
+
+        unread = (
+            Notification.objects.unread()
+            .filter(recipient=OuterRef("pk"))
+            .order_by()
+            .values("recipient")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        user = (
+            get_user_model()
+            ._default_manager.annotate(unread_count=Coalesce(Subquery(unread), 0))
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -2,32 +2,22 @@ from django.utils.functional import SimpleLazyObject
 
 
 def nav(request):
-    """The header's teams, unread count and whether to offer "New issue"; queried only if
-    a template reads them. The teams query also seeds the per-request role cache."""
+    """The header's teams, unread count and whether to offer "New issue", read only if a
+    template reads them. The teams are the request's `visible_teams` (a team page has
+    loaded them already); the unread count came with the user."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
 
     def load():
-        from django.db.models import OuterRef, Subquery
-
         from accounts import permissions
-        from accounts.models import Membership, Team
 
-        my_role = Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
-        teams = list(
-            Team.objects.visible_to(user)
-            .annotate(my_role=Subquery(my_role))
-            .order_by("key")
-            .only("key", "name")
-        )
-        cache = user.__dict__.setdefault("_team_roles", {})
-        for team in teams:
-            cache.setdefault(team.pk, team.my_role)
+        teams = permissions.visible_teams(user)
+        unread = getattr(user, "unread_count", None)  # loaded with the user (backends.py)
         return {
             "teams": teams,
             "can_create": any(permissions.can(user, "create", team) for team in teams),
-            "unread": user.notifications.unread().count(),
+            "unread": user.notifications.unread().count() if unread is None else unread,
         }
 
     return {"nav": SimpleLazyObject(load)}

@@ -5,6 +5,7 @@ what controls to show. Visibility (who sees a team at all) is `Team.objects.visi
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 
 from .models import Membership, Team, User
 
@@ -67,6 +68,26 @@ def require(user: User | None, action: str, team: Team) -> None:
         raise PermissionDenied(f"Your role in {team.key} does not allow this ({action}).")
 
 
+def visible_teams(user: User) -> list[Team]:
+    """The teams `user` may see (all, for superusers) by key, each with `my_role`: one
+    query, remembered on the user for the request. The header lists them and team pages
+    pick theirs from the same list; it also seeds the role cache."""
+    if not user.is_authenticated:
+        return []
+    teams = user.__dict__.get("_visible_teams")
+    if teams is None:
+        my_role = Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
+        teams = list(
+            Team.objects.visible_to(user).annotate(my_role=Subquery(my_role)).order_by("key")
+        )
+        user.__dict__["_visible_teams"] = teams
+        roles = user.__dict__.setdefault("_team_roles", {})
+        for team in teams:
+            roles.setdefault(team.pk, team.my_role)
+    return teams
+
+
 def forget_roles(user: User) -> None:
-    """Drop the per-request role cache (after membership changes)."""
+    """Drop the per-request role and team caches (after membership changes)."""
     user.__dict__.pop("_team_roles", None)
+    user.__dict__.pop("_visible_teams", None)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import permissions
-from accounts.models import Membership, User
+from accounts.models import User
 
 from .models import Customer, Organization
 from .services import DomainError
@@ -40,7 +40,10 @@ def may_manage_customers(user: User) -> bool:
         and user.is_active
         and (
             user.is_superuser
-            or Membership.objects.filter(user=user, role__in=permissions.ACTIONS["create"]).exists()
+            or any(
+                team.my_role in permissions.ACTIONS["create"]
+                for team in permissions.visible_teams(user)
+            )
         )
     )
 

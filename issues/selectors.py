@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Lower, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import permissions
 from accounts.models import Membership, Team
 
-from .models import Attachment, Issue, IssueCustomer, IssueEvent, Status, StatusPeriod
+from .models import (
+    Assignment,
+    Attachment,
+    Issue,
+    IssueCustomer,
+    IssueEvent,
+    Label,
+    Status,
+    StatusPeriod,
+)
 
 _TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -23,23 +45,16 @@ def _remember_role(user, team_id: int, role: str | None) -> None:
 
 
 def get_team_for_user(user, team_key: str) -> Team:
-    """The team `team_key` if `user` may see it; Http404 otherwise (no existence leak)."""
-    if not user.is_authenticated or not _TEAM_KEY.match((team_key or "").upper()):
+    """The team `team_key` if `user` may see it; Http404 otherwise (no existence leak).
+    Picked from the request's `visible_teams` (the header needs them anyway), as a copy
+    so a form editing it cannot change what the header shows."""
+    key = (team_key or "").upper()
+    if not user.is_authenticated or not _TEAM_KEY.match(key):
         raise Http404("No such team.")
-    team = (
-        Team.objects.visible_to(user)
-        .filter(key=(team_key or "").upper())
-        .annotate(
-            my_role=Subquery(
-                Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
-            )
-        )
-        .first()
-    )
-    if team is None:
-        raise Http404("No such team.")
-    _remember_role(user, team.pk, team.my_role)
-    return team
+    for team in permissions.visible_teams(user):
+        if team.key == key:
+            return copy.copy(team)
+    raise Http404("No such team.")
 
 
 def get_issue_for_user(user, key: str) -> Issue:
@@ -114,26 +129,30 @@ def get_home(user) -> dict:
 
 def get_issue_detail(issue: Issue, *, user=None) -> dict:
     """Everything the issue page shows, in a fixed number of queries whatever the length
-    of the history: the issue with labels, assignees and watcher facts, the timeline
-    (events with their comments, in time order) and the team's pickers (statuses,
-    labels, assignable members)."""
+    of the history: the team's pickers (statuses, labels, assignable members), which also
+    name the issue's labels and assignees; watcher facts; affected customers; the
+    timeline (events with their comments, in time order); attachments."""
     from django.db.models import Exists, OuterRef, prefetch_related_objects
 
+    team = issue.team
+    statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
+    team_labels = list(team.labels.order_by("name"))
+    members = list(list_team_members(team))
     watchers = Issue.watchers.through.objects.filter(issue_id=OuterRef("pk"))
     facts = (
-        Issue.objects.filter(pk=issue.pk)
+        with_link_ids(Issue.objects.filter(pk=issue.pk))
         .annotate(
             watcher_count=Count("watchers", distinct=True),
             is_watching=Exists(watchers.filter(user_id=getattr(user, "pk", None))),
         )
-        .values("watcher_count", "is_watching")
+        .values("watcher_count", "is_watching", "assignee_ids", "label_ids")
         .get()
     )
     issue.watcher_count, issue.is_watching = facts["watcher_count"], facts["is_watching"]
+    issue.assignee_ids, issue.label_ids = facts["assignee_ids"], facts["label_ids"]
+    attach_links([issue], members=members, labels=team_labels)
     prefetch_related_objects(
         [issue],
-        Prefetch("labels", to_attr="label_list"),
-        Prefetch("assignees", to_attr="assignee_list"),
         Prefetch(
             "customer_links",
             queryset=IssueCustomer.objects.select_related("customer__organization").order_by(
@@ -158,15 +177,14 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     for event in timeline:
         if event.comment is not None:
             event.comment.attachment_list = by_comment.get(event.comment_id, [])
-    team = issue.team
     return {
         "issue": issue,
         "timeline": timeline,
         "life": get_issue_life(issue, timeline=timeline),
         "attachments": attachment_list,
-        "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
-        "team_labels": list(team.labels.order_by("name")),
-        "members": list(list_team_members(team)),
+        "statuses": statuses,
+        "team_labels": team_labels,
+        "members": members,
     }
 
 
@@ -193,23 +211,72 @@ def list_team_issues(team: Team, *, user, params, now=None):
     )
     qs = filterset.ordered(filterset.qs)
     qs = (
-        with_stale_flag(qs, filterset.now)
+        with_link_ids(with_stale_flag(qs, filterset.now))
         .select_related("team", "status")
         # A row shows neither the text nor its index: leave the widest columns behind.
         .defer("description", "description_html", "search_vector")
-        .prefetch_related(
-            Prefetch("assignees", to_attr="assignee_list"),
-            Prefetch("labels", to_attr="label_list"),
-        )
     )
     return filterset, qs, pickers
 
 
-def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) -> list[dict]:
+def _ids_of(model, column: str) -> Subquery:
+    """The `column` values of `model`'s rows for the outer issue, as "3,7,12"."""
+    return Subquery(
+        model.objects.filter(issue_id=OuterRef("pk"))
+        .order_by()
+        .values("issue_id")
+        .annotate(ids=StringAgg(Cast(column, CharField()), Value(",")))
+        .values("ids")
+    )
+
+
+def with_link_ids(issues):
+    """Issues annotated with their assignees' and labels' ids, so a page of rows needs no
+    query per relation: `attach_links` turns them into `assignee_list` and `label_list`
+    from the people and labels the page has loaded for its menus anyway."""
+    return issues.annotate(
+        assignee_ids=_ids_of(Assignment, "user_id"),
+        label_ids=_ids_of(Issue.labels.through, "label_id"),
+    )
+
+
+def attach_links(issues, *, members, labels) -> None:
+    """Set `assignee_list` (by username) and `label_list` (by name) on issues loaded
+    `with_link_ids`, resolving ids through `members` and `labels`. Anyone not among
+    `members` (a viewer or a former member still assigned) costs one query for all."""
+    from django.contrib.auth import get_user_model
+
+    people = {u.pk: u for u in members}
+    tags = {label.pk: label for label in labels}
+
+    def ids(text):
+        return [int(i) for i in (text or "").split(",") if i]
+
+    missing_people = {i for issue in issues for i in ids(issue.assignee_ids)} - people.keys()
+    missing_tags = {i for issue in issues for i in ids(issue.label_ids)} - tags.keys()
+    if missing_people:
+        people.update(get_user_model().objects.in_bulk(missing_people))
+    if missing_tags:
+        tags.update(Label.objects.in_bulk(missing_tags))
+    for issue in issues:
+        issue.assignee_list = sorted(
+            (people[i] for i in ids(issue.assignee_ids) if i in people),
+            key=lambda u: u.username,
+        )
+        issue.label_list = sorted(
+            (tags[i] for i in ids(issue.label_ids) if i in tags),
+            key=lambda label: (label.name.lower(), label.pk),
+        )
+
+
+def list_board_columns(team: Team, issues, pickers: dict, *, per_column: int = 50) -> list[dict]:
     """The board: one column per status in order, each with its first `per_column` issues
     of the (already filtered and ordered) list and its total count. Each issue appears
-    once even when a filter joins several rows per issue. Fixed number of queries."""
+    once even when a filter joins several rows per issue. `pickers` are the team's
+    statuses, labels and members from `list_team_issues`. Fixed number of queries."""
     from .filters import with_stale_flag
+
+    statuses, members, labels = pickers["statuses"], pickers["members"], pickers["labels"]
 
     ordering = list(issues.query.order_by or ("priority", "-last_activity_at"))
     ordering = [o for o in ordering if o.lstrip("-") != "rank"] or ["priority"]
@@ -221,12 +288,9 @@ def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) ->
         .values_list("status_id", "n")
     )
     ranked = (
-        with_stale_flag(unique, timezone.now())
+        with_link_ids(with_stale_flag(unique, timezone.now()))
         .select_related("team", "status")
-        .prefetch_related(
-            Prefetch("assignees", to_attr="assignee_list"),
-            Prefetch("labels", to_attr="label_list"),
-        )
+        .defer("description", "description_html", "search_vector")
         .annotate(
             column_row=Window(
                 RowNumber(), partition_by=[F("status_id")], order_by=[_expr(o) for o in ordering]
@@ -234,8 +298,10 @@ def list_board_columns(team: Team, issues, statuses, *, per_column: int = 50) ->
         )
         .order_by(*ordering)
     )
+    cards = list(ranked.filter(column_row__lte=per_column))
+    attach_links(cards, members=members, labels=labels)
     by_status: dict[int, list] = {}
-    for issue in ranked.filter(column_row__lte=per_column):
+    for issue in cards:
         by_status.setdefault(issue.status_id, []).append(issue)
     return [
         {"status": s, "issues": by_status.get(s.pk, []), "count": counts.get(s.pk, 0)}
@@ -300,8 +366,7 @@ def may_see_customers(user) -> bool:
     Remembered on the user for the request."""
     if "_may_see_customers" not in user.__dict__:
         user.__dict__["_may_see_customers"] = bool(
-            user.is_authenticated
-            and (user.is_superuser or Membership.objects.filter(user=user).exists())
+            user.is_authenticated and (user.is_superuser or permissions.visible_teams(user))
         )
     return user.__dict__["_may_see_customers"]
 

@@ -91,7 +91,10 @@ def _page(request, issues):
 def issue_list(request, team_key):
     team = selectors.get_team_for_user(request.user, team_key)
     context = _list_context(request, team)
-    context["page"] = _page(request, context["issues"])
+    context["page"] = page = _page(request, context["issues"])
+    pickers = context["pickers"]
+    page.object_list = list(page.object_list)
+    selectors.attach_links(page.object_list, members=pickers["members"], labels=pickers["labels"])
     if htmx.target_id(request) == "results":
         return render(request, "issues/issue_list.html#results", context)
     return render(request, "issues/issue_list.html", context)
@@ -102,7 +105,7 @@ def board(request, team_key):
     team = selectors.get_team_for_user(request.user, team_key)
     context = _list_context(request, team)
     statuses = context["pickers"]["statuses"]
-    context["columns"] = selectors.list_board_columns(team, context["issues"], statuses)
+    context["columns"] = selectors.list_board_columns(team, context["issues"], context["pickers"])
     context["statuses"] = statuses
     return render(request, "issues/board.html", context)
 
@@ -437,11 +440,7 @@ def move(request, key):
 
 
 def _creatable_teams(user) -> list[Team]:
-    return [
-        t
-        for t in Team.objects.visible_to(user).order_by("key")
-        if permissions.can(user, "create", t)
-    ]
+    return [t for t in permissions.visible_teams(user) if permissions.can(user, "create", t)]
 
 
 @login_required

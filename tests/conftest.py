@@ -34,6 +34,15 @@ def _a_redis_cache_database_per_worker(worker_id):
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sessions_in_the_cache():
+    """Sessions are read from the cache, as in production with Redis; the query-count
+    pins count on it. (Tests run in one process, so even the in-process cache of the
+    SQLite runs is shared by everything that reads a session.)"""
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

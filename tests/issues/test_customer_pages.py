@@ -92,13 +92,13 @@ def test_pages_cost_a_fixed_number_of_queries(
             services.create_issue(eng, actor=bob, title=f"more {i}", customers=[c, dana])
 
     for _ in range(2):
-        # session, user, may-see, count, may-edit, page; the header's teams and unread
-        with django_assert_num_queries(8):
+        # user, my teams (may I see and edit customers; the header's), count, page
+        with django_assert_num_queries(4):
             client.get("/customers/")
-        # session, user, may-see, customer, may-edit, issues; header teams and unread
-        with django_assert_num_queries(8):
+        # user, my teams, customer, issues
+        with django_assert_num_queries(4):
             client.get(dana.get_absolute_url())
-        # session, user, may-see, org, customers, issues, their links; header
-        with django_assert_num_queries(9):
+        # user, my teams, org, customers, issues, their links
+        with django_assert_num_queries(6):
             client.get(dana.organization.get_absolute_url())
         grow()

@@ -812,10 +812,10 @@ def test_the_deliveries_page_shows_status_code_attempts_and_issue(client, eng, a
 
 # --- query budgets -----------------------------------------------------------------------
 
-# session, user, team (with the role), the list, the header's teams and unread count.
-LIST_QUERIES = 6
+# The user (with the unread count), my teams (the team among them), the list.
+LIST_QUERIES = 3
 # ... plus the webhook.
-DELIVERIES_QUERIES = 7
+DELIVERIES_QUERIES = 4
 
 
 def test_the_webhooks_page_runs_a_fixed_number_of_queries(
