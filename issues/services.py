@@ -1328,6 +1328,8 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
             .order_by("pk")
         )
         events: list[IssueEvent] = []
+        reported: list[int] = []
+        escalated: list[int] = []
         for issue in due:
             quiet = now - issue.last_activity_at
             data = {
@@ -1337,18 +1339,25 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
                 "stale_after_days": issue.status.stale_after.days,
                 "last_activity_at": issue.last_activity_at.isoformat(),
             }
-            fields = []
             if issue.stale_reported_for != issue.last_activity_at:
-                events.append(_record(issue, None, Kind.BECAME_STALE, now, data=data))
-                issue.stale_reported_for = issue.last_activity_at
-                fields.append("stale_reported_for")
+                events.append(
+                    IssueEvent(issue=issue, kind=Kind.BECAME_STALE, created_at=now, data=data)
+                )
+                reported.append(issue.pk)
             escalate = issue.last_activity_at + 2 * issue.status.stale_after < now
             if escalate and issue.stale_escalated_for != issue.last_activity_at:
-                events.append(_record(issue, None, Kind.STALE_ESCALATED, now, data=data))
-                issue.stale_escalated_for = issue.last_activity_at
-                fields.append("stale_escalated_for")
-            if fields:
-                issue.save(update_fields=fields)
+                events.append(
+                    IssueEvent(issue=issue, kind=Kind.STALE_ESCALATED, created_at=now, data=data)
+                )
+                escalated.append(issue.pk)
+        # In bulk: a backlog (the first sweep after an import) is thousands of issues.
+        # The rows are locked, so last_activity_at is the value read above.
+        IssueEvent.objects.bulk_create(events, batch_size=2000)
+        for ids, field in ((reported, "stale_reported_for"), (escalated, "stale_escalated_for")):
+            for start in range(0, len(ids), 2000):
+                Issue.objects.filter(pk__in=ids[start : start + 2000]).update(
+                    **{field: F("last_activity_at")}
+                )
         _publish(events)
     return len(events)
 

@@ -119,3 +119,25 @@ def test_detection_is_one_query_whatever_the_number_of_issues(
     with django_assert_max_num_queries(3):
         assert services.sweep_stale(now=timezone.now()) == 0
     assert Issue.objects.count() == 20
+
+
+def test_a_backlog_is_written_in_a_fixed_number_of_queries(
+    eng, alice, t0, django_assert_num_queries
+):
+    """The first sweep after an import finds thousands: it writes them in bulk (the
+    detection, one insert of events, one update per kind, the outbox row), not one
+    query per issue."""
+    for size in (3, 30):
+        issues = [
+            services.create_issue(eng, actor=alice, title=f"quiet {size}-{i}", now=t0)
+            for i in range(size)
+        ]
+        # savepoint, detection, events, two updates, outbox row, release
+        with django_assert_num_queries(7):
+            written = services.sweep_stale(now=timezone.now())
+        assert written == 2 * size  # each became stale and, a month on, escalated
+        for issue in issues:
+            issue.refresh_from_db()
+            assert issue.stale_reported_for == issue.last_activity_at
+            assert issue.stale_escalated_for == issue.last_activity_at
+        assert services.sweep_stale(now=timezone.now()) == 0
