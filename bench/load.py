@@ -42,12 +42,14 @@ class ProtocolError(Exception):
 class Window:
     start: float
     end: float
+    completed: int = 0  # every response, recorded or not (warm-up and tail included)
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     queries: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
 
     def record(self, done: float, seconds: float, status: int, expect: int, queries) -> None:
+        self.completed += 1
         if not self.start <= done <= self.end:
             return
         self.latencies.append(seconds)
@@ -171,6 +173,7 @@ async def run(spec: dict) -> dict:
     return {
         "concurrency": spec["concurrency"],
         "seconds": end["at"] - start["at"],
+        "completed": window.completed,
         "latencies": window.latencies,
         "statuses": dict(window.statuses),
         "queries": {str(k): v for k, v in window.queries.items()},

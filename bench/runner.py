@@ -226,6 +226,14 @@ def run_point(spec: dict) -> dict:
     return json.loads(done.stdout)
 
 
+def db_sessions(world: World) -> int:
+    """PostgreSQL sessions (connections) opened so far on the bench database."""
+    rows = world.pg.execute(
+        "SELECT sessions FROM pg_stat_database WHERE datname = %s", DATABASE, (DATABASE,)
+    )
+    return int(rows[0][0])
+
+
 def queue_depth(world: World) -> int:
     import redis
 
@@ -292,10 +300,13 @@ def run_load(world, args, ops, auth, port, pids) -> dict:
                                       "expect": op.expect}],
                         "cpu": {**pids, **({"worker": worker.pid} if worker else {})},
                     }  # fmt: skip
-                    summary = stats.summarize(run_point(spec), args.duration)
+                    sessions = db_sessions(world)
+                    raw = run_point(spec)
+                    summary = stats.summarize(raw, args.duration)
                     if worker is not None:
                         summary["queue_at_end"] = queue_depth(world)
                         results[op.name]["drain"].append(drain(world))
+                    summary["db_sessions"] = stats.per_request(db_sessions(world) - sessions, raw)
                     results[op.name]["_runs"][str(c)].append(summary)
                     show(op.name, c, repeat, args.repeats, summary)
             finally:
@@ -495,6 +506,15 @@ def notes(result: dict, overhead_us: float) -> list[str]:
         "without an Idempotency-Key, into a team other than the one read, so the reads' data "
         "stays as seeded; a Celery worker runs only while it is measured.",
     ]
+    for name, op in ops.items():
+        for c, point in op["points"].items():
+            sessions = point["summary"].get("db_sessions")
+            if sessions and sessions["median"] >= 0.05:
+                lines.append(
+                    f"{name} at c={c} opened {sessions['median']:.2f} new PostgreSQL "
+                    "connections per request (counted from pg_stat_database.sessions over "
+                    "the point, the worker's notification tasks included)."
+                )
     if client_share:
         worst = max(client_share)
         lines.append(

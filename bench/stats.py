@@ -61,8 +61,15 @@ def summarize(raw: dict, duration: float) -> dict:
     }
 
 
+def per_request(delta: float, raw: dict) -> float | None:
+    """A counter's change over a whole point (warm-up and tail included) per response
+    completed in that time."""
+    completed = raw.get("completed") or 0
+    return delta / completed if completed else None
+
+
 FIGURES = ("rps", "p50_ms", "p99_ms", "queries", "app_cpu_ms", "db_cpu_ms", "worker_cpu_ms",
-           "client_cpu_ms")  # fmt: skip
+           "client_cpu_ms", "db_sessions")  # fmt: skip
 
 
 def combine(runs: list[dict]) -> dict:

@@ -70,3 +70,8 @@ def test_repeats_combine_into_medians_ranges_summed_errors_and_extreme_query_cou
     assert combined["errors"] == 3
     assert (combined["queries_min"], combined["queries_max"]) == (6, 8)
     assert "worker_cpu_ms" not in combined
+
+
+def test_a_counter_over_a_point_is_shared_among_every_response_of_it():
+    assert stats.per_request(40, {"completed": 10}) == 4.0
+    assert stats.per_request(3, {"completed": 0}) is None
