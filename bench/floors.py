@@ -47,10 +47,18 @@ class Recorder:
 
 
 def gist(sql: str) -> str:
-    """The start of a statement and the first table it reads: enough to tell apart."""
+    """The start of a statement and the table its outer query reads from (not a
+    subquery's): enough to tell one request's statements apart."""
     head = " ".join(sql.split())[:60]
-    found = re.search(r'\bFROM "(\w+)"', sql)
-    return f"{head}… FROM {found.group(1)}" if found and found.start() > 60 else head
+    depth = 0
+    for match in re.finditer(r'[()]|\bFROM "(\w+)"', sql):
+        if match.group(0) == "(":
+            depth += 1
+        elif match.group(0) == ")":
+            depth -= 1
+        elif depth == 0:
+            return head if match.start() <= 60 else f"{head}… FROM {match.group(1)}"
+    return head
 
 
 def _verb(sql: str) -> str:
