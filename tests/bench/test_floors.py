@@ -1,0 +1,64 @@
+"""Floor (a): a request's SQL replayed under EXPLAIN ANALYZE (PostgreSQL), and how its
+statements are named in the report."""
+
+import pytest
+from django.db import connection
+
+from bench.floors import Recorder, gist, sql_floor
+from issues import services
+from issues.models import Issue, IssueEvent
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="EXPLAIN ANALYZE is PostgreSQL's"
+)
+
+
+def test_a_statement_is_named_by_its_start_and_the_table_of_its_outer_query():
+    sql = (
+        'SELECT "accounts_team"."id", "accounts_team"."key", "accounts_team"."name", '
+        '(SELECT "U0"."role" FROM "accounts_membership" "U0" WHERE "U0"."team_id" = 1) '
+        'AS "role" FROM "accounts_team" WHERE "accounts_team"."id" = 1'
+    )
+    assert gist(sql).endswith("… FROM accounts_team")
+    assert gist('SELECT 1 FROM "django_session"') == 'SELECT 1 FROM "django_session"'
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_reads_are_timed_and_the_slowest_keeps_its_plan(issue):
+    recorder = Recorder()
+    with connection.execute_wrapper(recorder):
+        list(Issue.objects.filter(team=issue.team).order_by("priority"))
+        Issue.objects.filter(pk=issue.pk).count()
+    floor = sql_floor(recorder.statements)
+    assert (floor["statements"], floor["explained"], floor["failed"]) == (2, 2, [])
+    assert floor["exec_ms"] > 0
+    assert floor["exec_ms"] == pytest.approx(sum(s["exec_ms"] for s in floor["each"]))
+    assert "actual time" in floor["slowest"]["plan"]
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_a_replayed_create_leaves_nothing_behind_when_its_own_rows_are_undone(eng, alice, bob):
+    recorder = Recorder()
+    with connection.execute_wrapper(recorder):
+        created = services.create_issue(eng, actor=alice, title="Replay me", assignees=[bob])
+    issues, events = Issue.objects.count(), IssueEvent.objects.count()
+
+    floor = sql_floor(recorder.statements, undo=Issue.objects.filter(pk=created.pk).delete)
+
+    assert floor["failed"] == []
+    assert floor["explained"] >= 3  # the issue, its events, the assignment
+    assert (Issue.objects.count(), IssueEvent.objects.count()) == (issues, events)
+    assert Issue.objects.filter(pk=created.pk).exists()
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_without_the_undo_the_replay_collides_with_the_original_and_says_so(eng, alice):
+    recorder = Recorder()
+    with connection.execute_wrapper(recorder):
+        services.create_issue(eng, actor=alice, title="Replay me")
+    floor = sql_floor(recorder.statements)
+    assert any("issues_issue_unique_team_number" in f["error"] for f in floor["failed"])
+    assert floor["explained"] < floor["statements"] - floor["skipped"]
