@@ -15,8 +15,10 @@ from django.db.models import (
     BooleanField,
     Case,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -27,7 +29,9 @@ from django.utils import timezone
 from accounts.models import Team
 
 from . import search
-from .models import Issue, Label, Status
+from .models import Assignment, Issue, Label, Status
+
+CLOSED_CATEGORIES = Status.CLOSED_CATEGORIES
 
 PRIORITY_NAMES = {
     "urgent": Issue.Priority.URGENT,
@@ -86,23 +90,25 @@ class IssueFilterSet(filters.FilterSet):
         queryset=Status.objects.none(),
         label="Status",
         to_field_name="name",
+        distinct=False,  # one status per issue: a join cannot duplicate rows
     )
     category = filters.MultipleChoiceFilter(
-        field_name="status__category", choices=Status.Category.choices, label="Category"
+        method="filter_category", choices=Status.Category.choices, label="Category"
     )
     assignee = filters.MultipleChoiceFilter(choices=[], method="filter_assignee", label="Assignee")
     reporter = filters.CharFilter(field_name="reporter__username", label="Reporter")
     priority = filters.MultipleChoiceFilter(
         choices=PRIORITY_CHOICES, method="filter_priority", label="Priority"
     )
-    kind = filters.MultipleChoiceFilter(choices=Issue.Kind.choices, label="Kind")
-    channel = filters.MultipleChoiceFilter(choices=Issue.Channel.choices, label="Channel")
+    kind = filters.MultipleChoiceFilter(choices=Issue.Kind.choices, label="Kind", distinct=False)
+    channel = filters.MultipleChoiceFilter(
+        choices=Issue.Channel.choices, label="Channel", distinct=False
+    )
     label = filters.ModelMultipleChoiceFilter(
-        field_name="labels__name",
+        method="filter_label",
         queryset=Label.objects.none(),
         to_field_name="name",
         label="Label",
-        distinct=True,
     )
     # "Affects this customer": one IssueCustomer row per (issue, customer), so no duplicates.
     customer = filters.NumberFilter(
@@ -187,11 +193,30 @@ class IssueFilterSet(filters.FilterSet):
         usernames = [v for v in values if v not in {"me", "none"}]
         if "me" in values and self.user is not None:
             usernames.append(self.user.username)
+        # Subqueries, not joins: no duplicate rows, so no DISTINCT over the whole list
+        # (which would sort every match before the first page).
+        assigned = Assignment.objects.filter(issue_id=OuterRef("pk"))
         if usernames:
-            condition |= Q(assignments__user__username__in=usernames)
+            condition |= Exists(assigned.filter(user__username__in=usernames))
         if "none" in values:
-            condition |= Q(assignments__isnull=True)
-        return qs.filter(condition).distinct()
+            condition |= ~Exists(assigned)
+        return qs.filter(condition)
+
+    def filter_label(self, qs, name, labels):
+        if not labels:
+            return qs
+        links = Issue.labels.through.objects.filter(issue_id=OuterRef("pk"), label__in=labels)
+        return qs.filter(Exists(links))
+
+    def filter_category(self, qs, name, values):
+        if not values:
+            return qs
+        qs = qs.filter(status__category__in=values)
+        if not set(values) & CLOSED_CATEGORIES:
+            # The same rows (an issue is resolved exactly when its status is closed),
+            # said so the planner can use the partial index of open issues.
+            qs = qs.filter(resolved_at__isnull=True)
+        return qs
 
     def filter_priority(self, qs, name, values):
         return qs.filter(priority__in=[PRIORITY_NAMES[v] for v in values]) if values else qs

@@ -540,6 +540,30 @@ def test_board_shows_an_issue_matching_two_filter_values_once(client_for, alice,
     assert sorted(keys_on(response)) == sorted([catalog["urgent"].key, catalog["question"].key])
 
 
+def test_list_shows_an_issue_matching_two_labels_and_two_assignees_once(
+    client_for, eng, alice, bob, bug_label, catalog
+):
+    """Label and assignee filters are subqueries: an issue carrying both labels and both
+    people is one row, and the count says so."""
+    from tests.factories import LabelFactory
+
+    ui = LabelFactory(team=eng, name="ui")
+    services.set_labels(catalog["urgent"], labels=[ui], actor=bob, mode="add")
+    services.assign(catalog["urgent"], assignee=alice, actor=bob)
+    response = client_for(bob).get(f"{LIST}?label=bug,ui&assignee=alice,bob")
+    assert keys_on(response) == [catalog["urgent"].key]
+    assert "1 issue" in text(response) and "2 issues" not in text(response)
+
+
+def test_an_open_category_lists_open_issues_and_a_closed_one_closed_issues(
+    client_for, bob, catalog
+):
+    started = keys_on(client_for(bob).get(f"{LIST}?category=in_progress"))
+    assert started == [catalog["question"].key]
+    done = keys_on(client_for(bob).get(f"{LIST}?category=done"))
+    assert done == [catalog["closed"].key]
+
+
 def test_board_move_changes_the_status(client_for, bob, issue, status):
     response = client_for(bob).post(
         f"/issues/{issue.key}/move/", {"status": status("Triaged").pk}, follow=True
