@@ -1,6 +1,8 @@
 from django import template
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from issues import humane
 from issues.models import Issue, IssueEvent
 
 register = template.Library()
@@ -111,3 +113,82 @@ def filesize(size: int) -> str:
     from issues.attachments import human_size
 
     return human_size(int(size or 0))
+
+
+_ROW = (
+    '<tr data-row data-href="{url}">{select}'
+    '<td class="title-cell"><span class="key">{key}</span> '
+    '<a href="{url}" class="title" data-open>{title}</a>{stale}{labels}</td>'
+    '<td><span class="pill cat-{category}">{status}</span></td>'
+    '<td class="prio prio-{priority}">{priority_name}</td>'
+    "<td>{assignees}</td>"
+    '<td class="num">{customers}</td>'
+    '<td><time datetime="{created_iso}" title="Created {created}">{age}</time></td>'
+    '<td><time datetime="{active_iso}" title="{active}">{active_ago}</time></td>'
+    "</tr>"
+)
+_NOBODY = format_html('<span class="muted">{}</span>', "\u2014")
+
+
+@register.simple_tag
+def issue_row(issue: Issue, triage: bool) -> str:
+    """One row of the team list, escaped by format_html. The list is the page people
+    open most, and its 50 rows were most of its CPU as template code (some 25 values per
+    row, each resolved, localised and escaped on its own); built here they cost a
+    fraction. Same markup as the row the template had; `triage` adds the checkbox."""
+    url, key = issue.get_absolute_url(), issue.key
+    now = timezone.now()
+    created = timezone.localtime(issue.created_at)
+    active = timezone.localtime(issue.last_activity_at)
+    status = issue.status
+    count = issue.customer_count
+    return format_html(
+        _ROW,
+        url=url,
+        key=key,
+        select=format_html(
+            '<td class="sel"><input type="checkbox" name="issues" value="{}" form="bulk" '
+            'aria-label="Select {}"></td>',
+            key,
+            key,
+        )
+        if triage
+        else "",
+        title=issue.title,
+        stale=format_html(
+            '<span class="stale" title="No activity for longer than {} allows">Stale</span>',
+            status.name,
+        )
+        if issue.is_stale
+        else "",
+        labels=format_html_join(
+            "",
+            '<span class="label"><svg width="8" height="8" aria-hidden="true"><circle cx="4" '
+            'cy="4" r="4" fill="{}"/></svg>{}</span>',
+            ((label.color, label.name) for label in issue.label_list),
+        ),
+        category=status.category,
+        status=status.name,
+        priority=issue.priority,
+        priority_name=_priority(issue.priority),
+        assignees=format_html_join(
+            "",
+            '<span class="avatar" title="{}">{}</span>',
+            ((u.name, u.username) for u in issue.assignee_list),
+        )
+        or _NOBODY,
+        customers=format_html(
+            '<span title="{} affected customer{}">{}</span>',
+            count,
+            "" if count == 1 else "s",
+            count,
+        )
+        if count
+        else _NOBODY,
+        created_iso=created.isoformat(),
+        created=humane.stamp(created),
+        age=humane.since(created, now),
+        active_iso=active.isoformat(),
+        active=humane.stamp(active),
+        active_ago=humane.ago(active, now),
+    )
