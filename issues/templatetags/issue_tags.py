@@ -192,3 +192,46 @@ def issue_row(issue: Issue, triage: bool) -> str:
         active=humane.stamp(active),
         active_ago=humane.ago(active, now),
     )
+
+
+@register.simple_tag
+def when(value) -> str:
+    """`<time>` with the ISO value, the full date as its title and "3 hours ago"."""
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        humane.stamp(local),
+        humane.ago(local),
+    )
+
+
+@register.simple_tag
+def select_options(choices, chosen) -> str:
+    """`<option>`s for (value, text) pairs, `selected` where the value is in `chosen`:
+    one call instead of a template loop over every member or label."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value in chosen else "", text) for value, text in choices),
+    )
+
+
+@register.simple_tag
+def check_options(name, choices, chosen) -> str:
+    """Checkbox labels for (value, text) pairs, checked where the value is in `chosen`."""
+    return format_html_join(
+        "",
+        '<label class="check"><input type="checkbox" name="{}" value="{}"{}> {}</label>',
+        ((name, value, " checked" if value in chosen else "", text) for value, text in choices),
+    )
+
+
+@register.simple_tag
+def chosen_names(choices, chosen) -> str:
+    """The texts of the chosen values, each as an avatar chip."""
+    return format_html_join(
+        "",
+        '<span class="avatar">{}</span>',
+        ((text,) for value, text in choices if value in chosen),
+    )
