@@ -303,6 +303,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
+# A worker keeps its database connection for this many tasks (Celery's Django fixup
+# otherwise opens a new one for every task: a PostgreSQL backend start per task).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-issues": {
         "task": "notifications.tasks.sweep_stale_issues",
