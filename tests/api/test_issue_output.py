@@ -59,3 +59,26 @@ def test_row_urls_are_absolute_with_a_request_and_paths_without(eng, alice):
     assert data["url"] == "https://testserver/api/v1/issues/ENG-1/"
     assert data["html_url"].startswith("https://testserver/") and "ENG-1" in data["html_url"]
     assert IssueOutput(issue).data["url"] == "/api/v1/issues/ENG-1/"
+
+
+def test_the_created_issue_reads_back_exactly_as_answered(api_as, eng, alice, bob, bug_label):
+    customer = CustomerFactory()
+    client = api_as(alice)
+    created = client.post(
+        "/api/v1/issues/",
+        {
+            "team": "ENG",
+            "title": "Export fails",
+            "description": "See **log**",
+            "priority": "high",
+            "assignees": ["bob", "alice"],
+            "labels": ["bug"],
+            "customers": [customer.pk],
+            "due_date": "2026-05-01",
+        },
+        format="json",
+    )
+    assert created.status_code == 201
+    read = client.get(created["Location"])
+    assert created.json() == read.json()
+    assert created["ETag"] == read["ETag"]
