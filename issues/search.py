@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
@@ -31,6 +31,17 @@ UPDATE issues_issue AS i SET search_vector =
          WHERE c.issue_id = i.id), ''
     )), 'C')
 """
+
+
+def new_document(title: str, description: str) -> SearchVector | None:
+    """The search document of a new issue (no comments yet) from its values, for the
+    INSERT to write: what `reindex` computes from the row (keep the two in step).
+    None off PostgreSQL."""
+    if not is_postgres():
+        return None
+    return SearchVector(Value(title), weight="A", config=CONFIG) + SearchVector(
+        Value(description), weight="B", config=CONFIG
+    )
 
 
 def is_postgres() -> bool:

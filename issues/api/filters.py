@@ -30,6 +30,9 @@ class ApiIssueFilterSet(IssueFilterSet):
         to_field_name="key",
         queryset=Team.objects.none(),
         label="Team",
+        # One team per issue: the join cannot duplicate rows, and DISTINCT over the
+        # whole list would sort every match before the first page.
+        distinct=False,
     )
     # An id, not any number: the pages' NumberFilter would accept 1.5.
     customer = _IntegerFilter(

@@ -73,22 +73,60 @@ def list_issues(user, *, now: dt.datetime | None = None) -> QuerySet[Issue]:
     return (
         with_stale_flag(Issue.objects.visible_to(user), now or timezone.now())
         .select_related("team", "status", "reporter", "duplicate_of__team")
-        .prefetch_related(
-            Prefetch(
-                "assignees", queryset=User.objects.order_by("username"), to_attr="assignee_list"
-            ),
-            Prefetch(
-                "labels", queryset=Label.objects.order_by(Lower("name")), to_attr="label_list"
-            ),
-            _customer_links(),
-        )
+        # Only what IssueOutput shows and the orderings compare: the search document, the
+        # stale/waiting bookkeeping and whole related rows cost transfer and parsing on
+        # every row of every page.
+        .only(*ISSUE_LIST_COLUMNS)
+        .prefetch_related(*_issue_lists())
     )
+
+
+ISSUE_LIST_COLUMNS = (
+    "team__key",
+    "number",
+    "title",
+    "description",
+    "description_html",
+    "kind",
+    "priority",
+    "status__name",
+    "status__category",
+    "reporter__username",
+    "customer_count",
+    "channel",
+    "due_date",
+    "duplicate_of__number",
+    "duplicate_of__team__key",
+    "created_at",
+    "resolved_at",
+    "last_activity_at",
+    "version",
+    "status_link_nonce",
+)
+
+
+def _issue_lists() -> list[Prefetch]:
+    return [
+        Prefetch(
+            "assignees",
+            queryset=User.objects.order_by("username").only("username"),
+            to_attr="assignee_list",
+        ),
+        Prefetch(
+            "labels",
+            queryset=Label.objects.order_by(Lower("name")).only("name"),
+            to_attr="label_list",
+        ),
+        _customer_links(),
+    ]
 
 
 def _customer_links() -> Prefetch:
     return Prefetch(
         "customer_links",
-        queryset=IssueCustomer.objects.order_by("added_at", "pk"),
+        queryset=IssueCustomer.objects.order_by("added_at", "pk").only(
+            "issue_id", "customer_id", "added_at"
+        ),
         to_attr="customer_link_list",
     )
 
@@ -99,12 +137,7 @@ def load_issue(issue: Issue, *, now: dt.datetime | None = None) -> Issue:
     from django.db.models import prefetch_related_objects
 
     now = now or timezone.now()
-    prefetch_related_objects(
-        [issue],
-        Prefetch("assignees", queryset=User.objects.order_by("username"), to_attr="assignee_list"),
-        Prefetch("labels", queryset=Label.objects.order_by(Lower("name")), to_attr="label_list"),
-        _customer_links(),
-    )
+    prefetch_related_objects([issue], *_issue_lists())
     stale_after = issue.status.stale_after
     issue.is_stale = bool(
         issue.resolved_at is None and stale_after and issue.last_activity_at + stale_after < now

@@ -1,9 +1,11 @@
 """issues/services.py: the rows and events each change writes, the no-ops, the refusals."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -512,3 +514,17 @@ def test_search_finds_the_new_title_after_an_edit(issue, alice):
     found = search.search(Issue.objects.all(), "checkout")
     assert list(found) == [issue]
     assert not search.search(Issue.objects.all(), "login").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search document is PostgreSQL's")
+def test_a_new_issue_is_searchable_with_the_document_a_reindex_builds(eng, alice):
+    from issues import search
+
+    issue = services.create_issue(
+        eng, actor=alice, title="Checkout times out", description="After **payment**, a 504."
+    )
+    written = Issue.objects.values_list("search_vector", flat=True).get(pk=issue.pk)
+    search.reindex([issue.pk])
+    assert written == Issue.objects.values_list("search_vector", flat=True).get(pk=issue.pk)
+    assert "'checkout':1A" in written and re.search(r"'payment':\d+B", written)
+    assert list(search.search(Issue.objects.all(), "payment")) == [issue]

@@ -118,7 +118,9 @@ class IssueListCreate(ApiViewMixin, generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         issue = services.create_issue(data.pop("team"), actor=request.user, **data)
-        issue = _loaded(request.user, issue.key)
+        # The returned issue already holds its team, status and reporter (the objects
+        # passed in): load only its lists rather than looking it up again by key.
+        issue = api_selectors.load_issue(issue)
         return Response(
             IssueOutput(issue, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

@@ -1,0 +1,84 @@
+"""IssueOutput builds its dict by hand for speed; DRF's generic path over the same
+declared fields is the reference, so the two must agree on every kind of issue."""
+
+import datetime as dt
+
+import pytest
+from django.test import RequestFactory
+from rest_framework import serializers
+
+from issues import services
+from issues.api import selectors as api_selectors
+from issues.api.serializers import IssueOutput
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _generic(issue, context):
+    return serializers.ModelSerializer.to_representation(IssueOutput(context=context), issue)
+
+
+def test_the_fast_output_is_drf_generic_output(eng, alice, bob, status, bug_label):
+    now = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    plain = services.create_issue(eng, actor=None, title="System filed", now=now)
+    full = services.create_issue(
+        eng,
+        actor=alice,
+        title="Crash {on} save",
+        description="**bold** text",
+        kind="question",
+        priority=1,
+        assignees=[bob, alice],
+        labels=[bug_label],
+        customers=[CustomerFactory(), CustomerFactory()],
+        channel="email",
+        due_date=dt.date(2026, 4, 2),
+        now=now,
+    )
+    services.create_status_link(full, actor=alice)
+    services.mark_duplicate(plain, of=full, actor=alice)
+    services.change_status(full, to=status("Resolved"), actor=alice)
+    request = RequestFactory().get("/api/v1/issues/", secure=True)
+    for context in ({"request": request}, {}):
+        rows = list(api_selectors.list_issues(alice).order_by("pk"))
+        assert [row.key for row in rows] == ["ENG-1", "ENG-2"]
+        fast = IssueOutput(rows, many=True, context=context).data
+        assert fast == [_generic(row, context) for row in rows]
+        assert fast[0]["duplicate_of"] == "ENG-2" and fast[1]["status_url"]
+        assert fast[1]["due_date"] == "2026-04-02" and fast[1]["assignees"] == ["alice", "bob"]
+        detail = api_selectors.load_issue(api_selectors.list_issues(alice).get(pk=full.pk))
+        assert IssueOutput(detail, context=context).data == _generic(detail, context)
+
+
+def test_row_urls_are_absolute_with_a_request_and_paths_without(eng, alice):
+    services.create_issue(eng, actor=alice, title="One")
+    issue = api_selectors.load_issue(api_selectors.list_issues(alice).get())
+    request = RequestFactory().get("/api/v1/issues/", secure=True)
+    data = IssueOutput(issue, context={"request": request}).data
+    assert data["url"] == "https://testserver/api/v1/issues/ENG-1/"
+    assert data["html_url"].startswith("https://testserver/") and "ENG-1" in data["html_url"]
+    assert IssueOutput(issue).data["url"] == "/api/v1/issues/ENG-1/"
+
+
+def test_the_created_issue_reads_back_exactly_as_answered(api_as, eng, alice, bob, bug_label):
+    customer = CustomerFactory()
+    client = api_as(alice)
+    created = client.post(
+        "/api/v1/issues/",
+        {
+            "team": "ENG",
+            "title": "Export fails",
+            "description": "See **log**",
+            "priority": "high",
+            "assignees": ["bob", "alice"],
+            "labels": ["bug"],
+            "customers": [customer.pk],
+            "due_date": "2026-05-01",
+        },
+        format="json",
+    )
+    assert created.status_code == 201
+    read = client.get(created["Location"])
+    assert created.json() == read.json()
+    assert created["ETag"] == read["ETag"]
