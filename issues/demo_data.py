@@ -479,47 +479,53 @@ def _condition(rng: random.Random) -> str:
     )
 
 
+# How each template field is drawn: from the generator and the issue's component.
+_DRAW = {
+    "component": lambda rng, component: component,
+    "Component": lambda rng, component: _cap(component),
+    "bare": lambda rng, component: component.removeprefix("the "),
+    "is": lambda rng, component: _agree(component, "is"),
+    "n": lambda rng, component: str(rng.randint(2, 14)),
+    "month": lambda rng, component: rng.choice(MONTHS),
+    "org": lambda rng, component: rng.choice(ORGANIZATIONS),
+    "grievance": lambda rng, component: rng.choice(GRIEVANCES),
+    "topic": lambda rng, component: rng.choice(TOPICS),
+    "condition": lambda rng, component: _condition(rng),
+    "change": lambda rng, component: rng.choice(CHANGES),
+    "version": lambda rng, component: f"4.{rng.randint(10, 40)}.{rng.randint(0, 9)}",
+    "person": lambda rng, component: f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+    "host": lambda rng, component: rng.choice(HOSTS).format(n=rng.randint(1, 12)),
+    "system": lambda rng, component: rng.choice(SYSTEMS),
+    "backup": lambda rng, component: rng.choice(BACKUPS),
+    "cve": lambda rng, component: f"CVE-2025-{rng.randint(10000, 59999)}",
+    "log": lambda rng, component: rng.choice(LOG_LINES),
+    "hex": lambda rng, component: f"{rng.getrandbits(48):012x}",
+    "pr": lambda rng, component: str(rng.randint(1200, 9800)),
+    "year": lambda rng, component: str(rng.choice([2024, 2025])),
+    "invoice": lambda rng, component: f"{rng.randint(1, 99999):05d}",
+    "weekday": lambda rng, component: rng.choice(WEEKDAYS),
+    "seats": lambda rng, component: str(rng.randint(5, 400)),
+    "inc": lambda rng, component: str(rng.randint(100, 999)),
+    "card": lambda rng, component: f"{rng.randint(0, 9999):04d}",
+    "ticket": lambda rng, component: str(rng.randint(10000, 99999)),
+    "who": lambda rng, component: rng.choice(WHO),
+}
+_FIELDS: dict[str, list[str]] = {}  # template -> its fields, each once, in order
+
+
 def _fill(rng: random.Random, template: str, team_key: str, **extra: str) -> str:
-    """Format `template`, drawing only the parts it uses from the word lists."""
+    """Format `template`, drawing only the parts it uses from the word lists (bulk
+    seeding fills a million of these: the draws are made once, the fields found once)."""
     component = rng.choice(COMPONENTS.get(team_key, COMPONENTS["ENG"]))
-    draw = {
-        "component": lambda: component,
-        "Component": lambda: _cap(component),
-        "bare": lambda: component.removeprefix("the "),
-        "is": lambda: _agree(component, "is"),
-        "n": lambda: str(rng.randint(2, 14)),
-        "month": lambda: rng.choice(MONTHS),
-        "org": lambda: rng.choice(ORGANIZATIONS),
-        "grievance": lambda: rng.choice(GRIEVANCES),
-        "topic": lambda: rng.choice(TOPICS),
-        "condition": lambda: _condition(rng),
-        "change": lambda: rng.choice(CHANGES),
-        "version": lambda: f"4.{rng.randint(10, 40)}.{rng.randint(0, 9)}",
-        "person": lambda: f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-        "host": lambda: rng.choice(HOSTS).format(n=rng.randint(1, 12)),
-        "system": lambda: rng.choice(SYSTEMS),
-        "backup": lambda: rng.choice(BACKUPS),
-        "cve": lambda: f"CVE-2025-{rng.randint(10000, 59999)}",
-        "log": lambda: rng.choice(LOG_LINES),
-        "hex": lambda: f"{rng.getrandbits(48):012x}",
-        "pr": lambda: str(rng.randint(1200, 9800)),
-        "year": lambda: str(rng.choice([2024, 2025])),
-        "invoice": lambda: f"{rng.randint(1, 99999):05d}",
-        "weekday": lambda: rng.choice(WEEKDAYS),
-        "seats": lambda: str(rng.randint(5, 400)),
-        "inc": lambda: str(rng.randint(100, 999)),
-        "card": lambda: f"{rng.randint(0, 9999):04d}",
-        "ticket": lambda: str(rng.randint(10000, 99999)),
-        "who": lambda: rng.choice(WHO),
-    }
+    fields = _FIELDS.get(template)
+    if fields is None:
+        fields = _FIELDS[template] = list(dict.fromkeys(_FIELD_RE.findall(template)))
     values: dict[str, str] = {}
-    for name in _FIELD_RE.findall(template):
-        if name in values:
-            continue
+    for name in fields:
         if name in extra:
             values[name] = extra[name]
-        elif name in draw:
-            values[name] = draw[name]()
+        elif name in _DRAW:
+            values[name] = _DRAW[name](rng, component)
     if "symptom" in values:
         values["symptom"] = _agree(component, values["symptom"])
     return template.format(**values)

@@ -10,11 +10,12 @@ from collections import Counter, defaultdict
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Membership, Team
-from issues import services
+from issues import search, services
 from issues.management.commands import seed_demo
 from issues.models import Assignment, Comment, Customer, Issue, IssueEvent, Label, Status
 from notifications.models import Notification
@@ -203,29 +204,46 @@ def test_bulk_mode_writes_issues_with_full_history():
     assert_gap_free_numbers()
 
 
+def bulk_plan(n: int, seed: int = 3):
+    """A bulk plan on the base installation and the task of its first chunk."""
+    rng = random.Random(seed)
+    clock = seed_demo.Clock(timezone.now(), seed_demo.HISTORY_DAYS)
+    teams = seed_demo.team_plans(list(Team.objects.order_by("pk")))
+    plan = seed_demo.BulkPlan(
+        rng.getrandbits(64), clock, teams, list(Customer.objects.order_by("pk"))
+    )
+    picks = rng.choices(range(len(teams)), weights=[tp.weight for tp in teams], k=n)
+    return plan, (0, seed_demo.creation_hours(rng, n, clock.span), picks)
+
+
+def write_in_bulk(plan, task) -> None:
+    """What bulk mode does with a chunk: COPY on PostgreSQL, bulk_create on SQLite."""
+    if is_postgres():
+        load = seed_demo.CopyLoad(
+            plan, rebuild=False, workers=0, log=lambda *a, **k: None, disable=True
+        )
+        load.run([task], len(task[1]))
+    else:
+        seed_demo.BulkWriter(plan.clock).write_chunk(plan.stories(*task))
+
+
 def test_bulk_rows_are_the_rows_the_services_write():
     """The same planned stories, once replayed through the services and once written
-    in bulk, give identical issues, timelines, comments, assignments and links."""
+    in bulk, give identical issues, timelines, comments, assignments, links and (on
+    PostgreSQL) search documents."""
     seed("--issues", "0")  # the base installation only
-    rng = random.Random(3)
-    clock = seed_demo.Clock(timezone.now(), seed_demo.HISTORY_DAYS)
-    customers = list(Customer.objects.order_by("pk"))
-    teams = seed_demo.team_plans(list(Team.objects.order_by("pk")))
-    planner = seed_demo.Planner(rng, clock, seed_demo.PooledTexts(rng), customers, rich=False)
-    plans = []
-    for v in seed_demo.creation_hours(rng, 30, clock.span):
-        team = seed_demo.pick_team(rng, teams)
-        plans.append((team, planner.plan(team, v)))
+    plan, task = bulk_plan(30)
 
     with services.events_unpublished():
-        seed_demo.replay_through_services(plans, clock)
+        seed_demo.replay_through_services(plan.stories(*task), plan.clock)
     through_services = snapshot(Issue.objects.all())
     replayed = list(Issue.objects.values_list("pk", flat=True))
-    seed_demo.BulkWriter(clock).write_chunk(plans)
+    write_in_bulk(plan, task)
     in_bulk = snapshot(Issue.objects.exclude(pk__in=replayed))
 
     assert len(in_bulk) == 30
     assert sum(len(row["periods"]) for row in in_bulk) > 30  # some issues moved
+    assert sum(len(row["comments"]) for row in in_bulk) > 30
     for bulk, serviced in zip(in_bulk, through_services, strict=True):
         assert bulk == serviced
 
@@ -253,6 +271,7 @@ def snapshot(issues) -> list[dict]:
         row = {name: getattr(issue, name) for name in ISSUE_FIELDS}
         row["team"], row["status"] = issue.team.key, issue.status.name
         row["search_words"] = search_words(issue.search_vector)
+        row["search_vector"] = issue.search_vector  # positions too (PostgreSQL)
         row["labels"] = sorted(issue.labels.values_list("name", flat=True))
         row["watchers"] = sorted(issue.watchers.values_list("username", flat=True))
         row["customers"] = sorted(
@@ -287,3 +306,133 @@ def snapshot(issues) -> list[dict]:
         ]
         rows.append(row)
     return rows
+
+
+# --- bulk mode on PostgreSQL: COPY, ids from the sequences, indexes rebuilt --------
+
+postgres_only = pytest.mark.skipif(not is_postgres(), reason="COPY and pg_catalog")
+
+
+def schema() -> tuple[list, list]:
+    """Every index and constraint of the schema, as the catalog describes them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() ORDER BY 1, 2"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype, condeferrable, condeferred, "
+            "convalidated, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        )
+        return indexes, cursor.fetchall()
+
+
+def dangling_references() -> dict[str, int]:
+    """Per foreign key of the issue tables, how many rows point at no row."""
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conname, c.conrelid::regclass::text, a.attname, "
+            "c.confrelid::regclass::text, f.attname FROM pg_constraint AS c "
+            "JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "JOIN pg_attribute AS f ON f.attrelid = c.confrelid AND f.attnum = c.confkey[1] "
+            "WHERE c.contype = 'f' AND c.conrelid::regclass::text LIKE 'issues_%%'"
+        )
+        for name, table, column, target, key in cursor.fetchall():
+            cursor.execute(
+                f"SELECT count(*) FROM {table} AS t LEFT JOIN {target} AS r "  # noqa: S608
+                f"ON r.{key} = t.{column} WHERE t.{column} IS NOT NULL AND r.{key} IS NULL"
+            )
+            found[name] = cursor.fetchone()[0]
+    return found
+
+
+@pytest.fixture
+def rebuilt(monkeypatch):
+    """Bulk loads of any size drop and rebuild the indexes (as from 50,000 issues)."""
+    monkeypatch.setattr(seed_demo, "REBUILD_FROM", 1)
+
+
+@postgres_only
+@pytest.mark.parametrize("fk_triggers_off", [True, False], ids=["superuser", "other role"])
+def test_a_large_load_leaves_the_schema_exactly_as_it_was(rebuilt, monkeypatch, fk_triggers_off):
+    """Dropping the indexes and constraints for the load and building them again gives
+    back the migrations' schema, to the last index definition and constraint flag, and
+    every foreign key holds: whether the load switched the foreign-key triggers off
+    (superuser) or dropped the foreign keys and added them back (other roles)."""
+    seed("--issues", "0")
+    before = schema()
+    monkeypatch.setattr(seed_demo, "_may_skip_triggers", lambda cursor: fk_triggers_off)
+
+    seed("--issues", "300")
+
+    assert Issue.objects.count() == 300
+    assert schema() == before
+    assert set(dangling_references().values()) == {0}
+    assert len(dangling_references()) > 20
+
+
+@postgres_only
+def test_a_failed_load_leaves_nothing_behind(rebuilt, monkeypatch):
+    """The load is one transaction: if it dies halfway, the dropped indexes and
+    constraints come back with the rollback and no issue is left half-written."""
+    seed("--issues", "0")
+    before = schema(), counts()
+    monkeypatch.setattr(seed_demo, "CHUNK", 100)
+    chunk = seed_demo.CopyRows.chunk
+
+    def chunk_then_fail(self, stories, numbers, texts):
+        if sum(numbers.values()) > len(numbers) + 100:  # the third chunk
+            raise RuntimeError("killed")
+        return chunk(self, stories, numbers, texts)
+
+    monkeypatch.setattr(seed_demo.CopyRows, "chunk", chunk_then_fail)
+    with pytest.raises(RuntimeError, match="killed"):
+        seed("--issues", "300")
+
+    assert (schema(), counts()) == before
+
+
+@postgres_only
+def test_bulk_mode_plans_in_worker_processes(monkeypatch):
+    """Chunks planned and formatted in worker processes are the chunks the command
+    process would have made: the same issues, numbers and timelines."""
+    monkeypatch.setattr(seed_demo, "CHUNK", 100)
+    monkeypatch.setattr(seed_demo, "PARALLEL_FROM", 1)
+    seed("--issues", "250", "--seed", "5")
+    in_workers = keys_and_titles(), timelines()
+    assert len(in_workers[0]) == 250
+    assert_gap_free_numbers()
+    assert set(dangling_references().values()) == {0}
+
+    monkeypatch.setattr(seed_demo, "PARALLEL_FROM", 1000)
+    seed("--issues", "250", "--seed", "5", "--reset")
+    assert (keys_and_titles(), timelines()) == in_workers
+
+
+def test_the_app_carries_on_after_a_bulk_load(rebuilt):
+    """Sequences and numbers are past the loaded rows, so issues, comments and events
+    made afterwards get fresh ids and the next numbers, and search finds loaded issues
+    by the words of their comments."""
+    seed("--issues", "200")
+    team = Team.objects.get(key="ENG")
+    last = {
+        model: model.objects.aggregate(Max("pk"))["pk__max"]
+        for model in (Issue, Comment, IssueEvent)
+    }
+    numbers = team.issues.aggregate(Max("number"))["number__max"]
+    admin = User.objects.get(username="admin")
+
+    issue = services.create_issue(team, actor=admin, title="After the load")
+    comment = services.add_comment(issue, body="A word after the load", actor=admin)
+
+    assert issue.number == numbers + 1
+    assert issue.pk > last[Issue]
+    assert comment.pk > last[Comment]
+    assert issue.events.order_by("pk").first().pk > last[IssueEvent]
+    loaded = Comment.objects.exclude(issue=issue).order_by("pk").first()
+    word = max(re.findall(r"[a-z]{6,}", loaded.body.lower()), key=len)
+    found = search.search(Issue.objects.all(), word)
+    assert loaded.issue in found

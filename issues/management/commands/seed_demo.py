@@ -8,10 +8,13 @@
 
 The default mode writes every issue change through issues/services.py with
 historical `now=` values, so the timeline is exactly what the app would have
-recorded. Bulk mode would take hours that way, so it writes the same rows with
-bulk_create; `BulkWriter` mirrors what each service writes (event kinds, data,
-version, last_activity_at, resolved_at, watchers), so pages, reports and the stale
-sweep cannot tell the difference.
+recorded. Bulk mode would take hours that way, so it writes the same rows directly;
+`BulkWriter.story` mirrors what each service writes (event kinds, data, version,
+last_activity_at, resolved_at, watchers, status periods, the search document), so
+pages, reports and the stale sweep cannot tell the difference. On SQLite it writes
+them with bulk_create; on PostgreSQL with COPY, planned in worker processes, in one
+transaction (see "executing: in bulk on PostgreSQL" below): a million issues with
+their histories in minutes.
 
 Every issue's story is planned in "virtual hours" from one `random.Random(seed)`,
 then mapped onto real times between six months ago and now with office hours
@@ -24,15 +27,19 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import json
 import math
+import multiprocessing
+import os
 import random
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import django
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -69,9 +76,17 @@ DEMO_CUSTOMERS = 40
 BULK_TEAMS = 5
 BULK_USERS = 50
 BULK_CUSTOMERS = 200
-# Bulk mode: issues per transaction, and rows per INSERT statement.
+# Bulk mode: issues planned and written together, and rows per INSERT (SQLite).
 CHUNK = 2_000
 BATCH = 5_000
+# PostgreSQL: a load of at least this many issues, and at least as many as are there
+# already, drops the secondary indexes and constraints of the tables it fills and
+# builds them again at the end, with this much memory for each build.
+REBUILD_FROM = 50_000
+MAINTENANCE_WORK_MEM = "1GB"
+# PostgreSQL: from this many chunks on, worker processes (one per core) plan and
+# format chunks while the main process streams them to the database.
+PARALLEL_FROM = 4
 
 GENERATED_ROLES = {"member": 55, "support": 25, "viewer": 15, "admin": 5}
 
@@ -100,7 +115,9 @@ class Clock:
     """Maps virtual hours 0..span onto real times from `days` ago up to `now`.
 
     Virtual time flows evenly; real time is stretched over nights and weekends, so
-    most activity lands in office hours. Monotonic: later virtual, later real.
+    most activity lands in office hours. Monotonic: later virtual, later real. Bulk
+    mode works in whole microseconds from `start` (`us`), which `at` turns into the
+    same datetimes the services get.
     """
 
     def __init__(self, now: dt.datetime, days: int):
@@ -119,12 +136,34 @@ class Clock:
             rates.append(rate)
         self._edges, self._weights, self._rates = edges, weights, rates
         self._scale = weights[-1] / self.span
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        self._epoch_us = (self.start - epoch) // dt.timedelta(microseconds=1)
+        self._hours: dict[int, str] = {}
 
-    def at(self, v: float) -> dt.datetime:
+    def us(self, v: float) -> int:
+        """Microseconds from `start` to virtual hour `v`."""
         target = min(max(v, 0.0), self.span) * self._scale
         k = min(bisect.bisect_right(self._weights, target) - 1, len(self._rates) - 1)
         seconds = self._edges[k] + (target - self._weights[k]) / self._rates[k]
-        return self.start + dt.timedelta(seconds=min(seconds, self._edges[-1]))
+        return round(min(seconds, self._edges[-1]) * 1_000_000)
+
+    def at(self, v: float) -> dt.datetime:
+        return self.datetime(self.us(v))
+
+    def datetime(self, us: int) -> dt.datetime:
+        return self.start + dt.timedelta(microseconds=us)
+
+    def iso(self, us: int) -> str:
+        """The time `us` microseconds after `start` as PostgreSQL timestamptz input, in
+        UTC (what isoformat would say, with less work: the hour's text is kept)."""
+        hour, rest = divmod(self._epoch_us + us, 3_600_000_000)
+        prefix = self._hours.get(hour)
+        if prefix is None:
+            when = dt.datetime.fromtimestamp(hour * 3600, dt.UTC)
+            prefix = self._hours[hour] = when.strftime("%Y-%m-%d %H:")
+        minute, rest = divmod(rest, 60_000_000)
+        second, micro = divmod(rest, 1_000_000)
+        return f"{prefix}{minute:02}:{second:02}.{micro:06}+00"
 
 
 # --- who works in a team -----------------------------------------------------------
@@ -143,6 +182,7 @@ class TeamPlan:
     triagers: list = field(default_factory=list)
     supporters: list = field(default_factory=list)
     viewers: list = field(default_factory=list)
+    triager_ids: set[int] = field(default_factory=set)
     planned: list[int] = field(default_factory=list)  # service mode: issue indices
 
     @property
@@ -195,6 +235,7 @@ def team_plans(teams: list[Team]) -> list[TeamPlan]:
                 plan.creators.append(m.user)
             if m.role in ACTIONS["triage"]:
                 plan.triagers.append(m.user)
+                plan.triager_ids.add(m.user.pk)
             if m.role == Membership.Role.SUPPORT:
                 plan.supporters.append(m.user)
             if m.role == Membership.Role.VIEWER:
@@ -221,34 +262,35 @@ class FreshTexts:
 class PooledTexts:
     """Bulk mode: unique titles, but descriptions and comments from small pools rendered
     once (rendering Markdown per row would dominate the run). Pool texts mention nobody,
-    which is what keeps the events' empty `mentions` true."""
+    which is what keeps the events' empty `mentions` true. Each pool is drawn by its own
+    generator, seeded with `seed` and the pool's key, so every process planning chunks of
+    one run has the same pools whatever order it meets them in."""
 
     POOL = 24
 
-    def __init__(self, rng: random.Random):
-        self.rng = random.Random(rng.getrandbits(64))
-        self.descriptions: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self.comments: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.pools: dict[tuple[str, ...], list[tuple[str, str]]] = {}
 
-    def _pool(self, cache, key, make):
-        if key not in cache:
-            texts = [make() for _ in range(self.POOL)]
-            cache[key] = [(text, markdown.render(text)) for text in texts]
-        return cache[key]
+    def _pool(self, key: tuple[str, ...], make) -> list[tuple[str, str]]:
+        pool = self.pools.get(key)
+        if pool is None:
+            rng = random.Random(":".join((str(self.seed), *key)))
+            texts = [make(rng) for _ in range(self.POOL)]
+            pool = self.pools[key] = [(text, markdown.render(text)) for text in texts]
+        return pool
 
     def issue(self, rng, team_key, kind, customer):
         pool = self._pool(
-            self.descriptions,
-            (team_key, kind),
-            lambda: demo_data.description(self.rng, kind, team_key),
+            ("description", team_key, kind),
+            lambda r: demo_data.description(r, kind, team_key),
         )
         return demo_data.title(rng, kind, team_key), *rng.choice(pool)
 
     def comment(self, rng, team_key, situation, customer, mentions):
         pool = self._pool(
-            self.comments,
-            (team_key, situation),
-            lambda: demo_data.comment(self.rng, situation, team_key),
+            ("comment", team_key, situation),
+            lambda r: demo_data.comment(r, situation, team_key),
         )
         return rng.choice(pool)
 
@@ -285,7 +327,7 @@ class _Story:
 
     def move(self, hours: float, to: str, actor) -> None:
         status = self.tp.statuses[to]
-        if status is not None and status != self.status:
+        if status is not None and status.id != self.status.id:
             self.status = status
             self.add(hours, "status", actor, to=status)
 
@@ -318,12 +360,13 @@ class Planner:
 
     def pick_labels(self, tp: TeamPlan, kind: str, current: list[Label]) -> list[Label]:
         rng = self.rng
-        free = [lb for lb in tp.labels if lb not in current]
+        taken = {lb.id for lb in current}
+        free = [lb for lb in tp.labels if lb.id not in taken]
         hinted = [lb for lb in free if lb.name in demo_data.KIND_LABELS.get(kind, ())]
         chosen = [rng.choice(hinted)] if hinted and rng.random() < 0.7 else []
         if free and (not chosen or rng.random() < 0.3):
             extra = rng.choice(free)
-            if extra not in chosen:
+            if not chosen or chosen[0].id != extra.id:
                 chosen.append(extra)
         return chosen
 
@@ -338,7 +381,7 @@ class Planner:
         reporter = rng.choice(people) if people else None
         channel = demo_data.pick(rng, profile["customer_channels" if from_customer else "channels"])
         story = _Story(self, tp, v, customer)
-        triage_on_create = reporter is not None and reporter in tp.triagers
+        triage_on_create = reporter is not None and reporter.id in tp.triager_ids
         if triage_on_create and rng.random() < 0.5:
             story.priority = self.priority(kind)
         if triage_on_create and tp.labels and rng.random() < 0.35:
@@ -516,6 +559,37 @@ def pick_team(rng: random.Random, plans: list[TeamPlan]) -> TeamPlan:
     return rng.choices(plans, weights=[p.weight for p in plans])[0]
 
 
+_TEXTS: dict[int, PooledTexts] = {}
+
+
+@dataclass
+class BulkPlan:
+    """What every chunk of a bulk load is planned from. A chunk's stories come from its
+    own generator, seeded with `seed` and the chunk's index, so they are the same
+    whichever process plans them: worker processes can plan chunks side by side, and the
+    same seed still gives the same titles, numbers and event kinds."""
+
+    seed: int
+    clock: Clock
+    teams: list[TeamPlan]
+    customers: list
+
+    def stories(
+        self, index: int, hours: list[float], teams: list[int]
+    ) -> list[tuple[TeamPlan, list[Step]]]:
+        """The stories of chunk `index`: one issue per creation hour, in the team at the
+        same position of `teams` (indices into `self.teams`)."""
+        texts = _TEXTS.get(self.seed)
+        if texts is None:  # one pool per process and run: pools render Markdown
+            texts = _TEXTS[self.seed] = PooledTexts(self.seed)
+        rng = random.Random(f"{self.seed}:chunk:{index}")
+        planner = Planner(rng, self.clock, texts, self.customers, rich=False)
+        return [
+            (self.teams[t], planner.plan(self.teams[t], v))
+            for v, t in zip(hours, teams, strict=True)
+        ]
+
+
 # --- executing: through the services -------------------------------------------------
 
 
@@ -618,129 +692,138 @@ class BulkWriter:
         self.label_link = RowMaker(Issue.labels.through, "issue_id label_id")
         self.watcher_link = RowMaker(Issue.watchers.through, "issue_id user_id")
         self.customer_link = RowMaker(IssueCustomer, "issue_id customer_id added_by_id added_at")
+        # Event data that repeats (all but `created`'s), made once: the same dict for
+        # the same change. Nothing changes them after story() returns.
+        self._data: dict[tuple, dict] = {}
 
-    def story(self, tp: TeamPlan, steps: list[Step]):
-        """The rows of one story, as plain tuples: the issue's fields, then its comments,
-        events (pointing at comments by index), assignments, label and watcher ids, and
-        status periods (pointing at their events by index)."""
-        at = self.clock.at
+    def story(self, tp: TeamPlan, steps: list[Step], out) -> None:
+        """Hand the rows of one story to `out`, times in microseconds from the clock's
+        start: `out.begin()`, then in time order `out.comment(author_id, body, html,
+        public, t)` and `out.event(actor_id, kind, t, from_status_id, to_status_id,
+        subject_user_id, comment, data)`, which return what later rows point at them by
+        (`comment` is what out.comment returned), and last `out.issue(tp, fields,
+        assignments, label_ids, watcher_ids, customers, periods)` with the issue's
+        fields (as RowMaker names them, without the number), its assignments (user,
+        by, at), customer links (customer, by, at) and status periods (status,
+        entered, left, by, event)."""
+        us = self.clock.us
         v0, _, reporter, a = steps[0]
-        t0 = at(v0)
+        t0 = us(v0)
         status = tp.statuses["new"]
-        reporter_id = reporter.pk if reporter else None
+        reporter_id = reporter.id if reporter else None  # (.id, not .pk: plain attribute)
         # customer id -> (customer id, added by, added at), as services.add_customer writes
-        customers = {a["customer"].pk: (a["customer"].pk, reporter_id, t0)} if a["customer"] else {}
+        first = a["customer"]
+        customers = {first.id: (first.id, reporter_id, t0)} if first else {}
         priority = int(a["priority"])
-        events = [
-            (
-                reporter_id,
-                Kind.CREATED,
-                t0,
-                None,
-                status.pk,
-                None,
-                None,
-                {
-                    "title": a["title"],
-                    "status": status.name,
-                    "priority": priority,
-                    "kind": a["kind"],
-                    "channel": a["channel"],
-                    "labels": [label.name for label in a["labels"]],
-                    "customer_ids": list(customers),
-                    "mentions": [],
-                },
-            )
-        ]
-        periods = [[status.pk, t0, None, reporter_id, 0]]
-        label_ids = [label.pk for label in a["labels"]]
+        out.begin()
+        created = out.event(
+            reporter_id,
+            Kind.CREATED,
+            t0,
+            None,
+            status.id,
+            None,
+            None,
+            {
+                "title": a["title"],
+                "status": status.name,
+                "priority": priority,
+                "kind": a["kind"],
+                "channel": a["channel"],
+                "labels": [label.name for label in a["labels"]],
+                "customer_ids": list(customers),
+                "mentions": [],
+            },
+        )
+        periods = [[status.id, t0, None, reporter_id, created]]
+        label_ids = [label.id for label in a["labels"]]
         watcher_ids = {reporter_id} if reporter_id else set()
         assignments: dict[int, tuple] = {}
-        comments: list[tuple] = []
         resolved_at, last_activity, version = None, t0, 1
+        shared = self._data
         for v, op, actor, args in steps[1:]:
-            t = at(v)
-            actor_id = actor.pk if actor else None
+            t = us(v)
+            actor_id = actor.id if actor else None
             if op == "comment":
                 public = args["public"]
-                events.append(
-                    (
-                        actor_id,
-                        Kind.COMMENTED,
-                        t,
-                        None,
-                        None,
-                        None,
-                        len(comments),
-                        {"public": public, "mentions": []},
-                    )
-                )
-                comments.append((actor_id, args["body"], args["html"], public, t))
+                data = shared.get((op, public))
+                if data is None:
+                    data = shared[op, public] = {"public": public, "mentions": []}
+                comment = out.comment(actor_id, args["body"], args["html"], public, t)
+                out.event(actor_id, Kind.COMMENTED, t, None, None, None, comment, data)
                 if actor_id:
                     watcher_ids.add(actor_id)
             elif op == "status":
                 to = args["to"]
-                if to.pk == status.pk:
+                if to.id == status.id:
                     continue
-                data = {"from": status.name, "to": to.name}
-                if status.is_closed and not to.is_closed:
-                    data["reopened"] = True
+                data = shared.get((op, status.id, to.id))
+                if data is None:
+                    data = shared[op, status.id, to.id] = {"from": status.name, "to": to.name}
+                    if status.is_closed and not to.is_closed:
+                        data["reopened"] = True
+                event = out.event(
+                    actor_id, Kind.STATUS_CHANGED, t, status.id, to.id, None, None, data
+                )
                 # As services._enter_status: the running maximum of the times.
                 entered = max(t, periods[-1][1])
                 periods[-1][2] = entered
-                periods.append([to.pk, entered, None, actor_id, len(events)])
-                events.append(
-                    (actor_id, Kind.STATUS_CHANGED, t, status.pk, to.pk, None, None, data)
-                )
+                periods.append([to.id, entered, None, actor_id, event])
                 resolved_at = (resolved_at or t) if to.is_closed else None
                 status = to
             elif op in {"assign", "unassign"}:
                 user = args["user"]
                 if op == "assign":
-                    if user.pk in assignments:
+                    if user.id in assignments:
                         continue
-                    assignments[user.pk] = (user.pk, actor_id, t)
-                    watcher_ids.add(user.pk)
-                elif assignments.pop(user.pk, None) is None:
+                    assignments[user.id] = (user.id, actor_id, t)
+                    watcher_ids.add(user.id)
+                elif assignments.pop(user.id, None) is None:
                     continue
                 kind = Kind.ASSIGNED if op == "assign" else Kind.UNASSIGNED
-                events.append(
-                    (actor_id, kind, t, None, None, user.pk, None, {"user": user.username})
-                )
+                data = shared.get(("user", user.id))
+                if data is None:
+                    data = shared["user", user.id] = {"user": user.username}
+                out.event(actor_id, kind, t, None, None, user.id, None, data)
             elif op == "label":
                 label = args["label"]
-                if label.pk in label_ids:
+                if label.id in label_ids:
                     continue
-                label_ids.append(label.pk)
-                data = {"label": label.name, "label_id": label.pk}
-                events.append((actor_id, Kind.LABELED, t, None, None, None, None, data))
+                label_ids.append(label.id)
+                data = shared.get((op, label.id))
+                if data is None:
+                    data = shared[op, label.id] = {"label": label.name, "label_id": label.id}
+                out.event(actor_id, Kind.LABELED, t, None, None, None, None, data)
             elif op == "priority":
                 new = int(args["priority"])
                 if new == priority:
                     continue
-                data = {"from": priority, "to": new}
-                events.append((actor_id, Kind.PRIORITY_CHANGED, t, None, None, None, None, data))
+                data = shared.get((op, priority, new))
+                if data is None:
+                    data = shared[op, priority, new] = {"from": priority, "to": new}
+                out.event(actor_id, Kind.PRIORITY_CHANGED, t, None, None, None, None, data)
                 priority = new
             elif op == "customer":
                 new = args["customer"]
-                if new.pk in customers:
+                if new.id in customers:
                     continue
-                data = {"customer_id": new.pk, "name": new.name}
-                events.append((actor_id, Kind.CUSTOMER_LINKED, t, None, None, None, None, data))
-                customers[new.pk] = (new.pk, actor_id, t)
+                data = shared.get((op, new.id))
+                if data is None:
+                    data = shared[op, new.id] = {"customer_id": new.id, "name": new.name}
+                out.event(actor_id, Kind.CUSTOMER_LINKED, t, None, None, None, None, data)
+                customers[new.id] = (new.id, actor_id, t)
             else:
                 raise AssertionError(f"bulk mode cannot write {op!r}")
             version += 1
             last_activity = max(last_activity, t)
-        issue = (
-            tp.team.pk,
-            None,  # the number, taken when the chunk is written
+        fields = (
+            tp.team.id,
             a["title"],
             a["description"],
             a["html"],
             a["kind"],
             priority,
-            status.pk,
+            status.id,
             reporter_id,
             len(customers),
             a["channel"],
@@ -751,10 +834,9 @@ class BulkWriter:
             last_activity,
             version,
         )
-        return (
-            issue,
-            comments,
-            events,
+        out.issue(
+            tp,
+            fields,
             list(assignments.values()),
             label_ids,
             watcher_ids,
@@ -764,27 +846,9 @@ class BulkWriter:
 
     def build(self, chunk: list[tuple[TeamPlan, list[Step]]]) -> _Chunk:
         """Unsaved instances for a chunk of stories; `write` fills in numbers and ids."""
-        built = _Chunk()
+        built = _Chunk(self)
         for tp, steps in chunk:
-            row, comments, events, assignments, labels, watchers, customers, periods = self.story(
-                tp, steps
-            )
-            built.teams.append(tp)
-            built.issues.append(self.issue(*row))
-            built.comments.append([self.comment(None, *c, None) for c in comments])
-            built.events.append([(self.event(None, *e[:6], None, e[7]), e[6]) for e in events])
-            built.others.append(
-                [self.assignment(None, *a) for a in assignments]
-                + [self.label_link(None, pk) for pk in labels]
-                + [self.watcher_link(None, pk) for pk in watchers]
-                + [self.customer_link(None, *c) for c in customers]
-            )
-            built.periods.append(
-                [
-                    (self.period(None, tp.team.pk, s, t_in, t_out, by, None), index)
-                    for s, t_in, t_out, by, index in periods
-                ]
-            )
+            self.story(tp, steps, built)
         return built
 
     def write(self, built: _Chunk) -> None:
@@ -843,18 +907,79 @@ class BulkWriter:
         self.write(self.build(chunk))
 
 
-@dataclass
 class _Chunk:
     """Per issue: its team, the issue, its comments, its events (with the index of
     their comment), its other rows (assignments, label and watcher links) and its
-    status periods (with the index of the event that opened each)."""
+    status periods (with the index of the event that opened each). Made as the sink of
+    BulkWriter.story, which gives it times in microseconds."""
 
-    teams: list[TeamPlan] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    comments: list[list[Comment]] = field(default_factory=list)
-    events: list[list[tuple[IssueEvent, int | None]]] = field(default_factory=list)
-    others: list[list] = field(default_factory=list)
-    periods: list[list[tuple[StatusPeriod, int]]] = field(default_factory=list)
+    def __init__(self, writer: BulkWriter):
+        self.writer, self.when = writer, writer.clock.datetime
+        self.teams: list[TeamPlan] = []
+        self.issues: list[Issue] = []
+        self.comments: list[list[Comment]] = []
+        self.events: list[list[tuple[IssueEvent, int | None]]] = []
+        self.others: list[list] = []
+        self.periods: list[list[tuple[StatusPeriod, int]]] = []
+
+    def begin(self) -> None:
+        self.comments.append([])
+        self.events.append([])
+
+    def comment(self, author_id, body, html, public, t) -> int:
+        comments = self.comments[-1]
+        comments.append(
+            self.writer.comment(None, author_id, body, html, public, self.when(t), None)
+        )
+        return len(comments) - 1
+
+    def event(self, actor_id, kind, t, from_id, to_id, subject_id, comment, data) -> int:
+        events = self.events[-1]
+        row = self.writer.event(
+            None, actor_id, kind, self.when(t), from_id, to_id, subject_id, None, data
+        )
+        events.append((row, comment))
+        return len(events) - 1
+
+    def issue(self, tp, fields, assignments, labels, watchers, customers, periods) -> None:
+        w, when = self.writer, self.when
+        team_id, *rest = fields
+        *rest, t0, resolved_at, last_activity, version = rest
+        self.teams.append(tp)
+        self.issues.append(
+            w.issue(
+                team_id,
+                None,  # the number, taken when the chunk is written
+                *rest,
+                when(t0),
+                None if resolved_at is None else when(resolved_at),
+                when(last_activity),
+                version,
+            )
+        )
+        self.others.append(
+            [w.assignment(None, user, by, when(at)) for user, by, at in assignments]
+            + [w.label_link(None, pk) for pk in labels]
+            + [w.watcher_link(None, pk) for pk in watchers]
+            + [w.customer_link(None, pk, by, when(at)) for pk, by, at in customers]
+        )
+        self.periods.append(
+            [
+                (
+                    w.period(
+                        None,
+                        team_id,
+                        status,
+                        when(entered),
+                        None if left is None else when(left),
+                        by,
+                        None,
+                    ),
+                    event,
+                )
+                for status, entered, left, by, event in periods
+            ]
+        )
 
 
 def _issue_models() -> tuple[list, list]:
@@ -882,6 +1007,543 @@ def _issue_models() -> tuple[list, list]:
     visit(Issue)
     outside = [rel for m in found for rel in reverse_relations(m) if rel.related_model not in seen]
     return found, outside
+
+
+# --- executing: in bulk on PostgreSQL ------------------------------------------------
+#
+# bulk_create spends most of its time building INSERT statements in Python and most of
+# PostgreSQL's time goes into the tables' many indexes and the foreign-key checks of
+# every row. So on PostgreSQL bulk mode instead:
+#
+# - plans and formats chunks in worker processes (CopyRows: COPY's text format built
+#   from the tuples of BulkWriter.story, so both paths write the same rows), while the
+#   main process streams the formatted chunks with COPY, so PostgreSQL ingests one chunk
+#   while the workers prepare the next ones;
+# - takes ids from the tables' sequences up front (nextval), so comments, events and
+#   periods point at their issue, comment and event without a round trip per row;
+# - builds the search document without running the text search parser over every
+#   description and comment: descriptions and comments come from small pools, so the
+#   lexemes of each pooled text are asked of PostgreSQL once and put together per issue
+#   exactly as to_tsvector would for the text (CopyRows.document); only the unique
+#   titles are parsed per issue, as the issues go from a temporary table into theirs;
+# - for large loads drops the secondary indexes and the unique and foreign-key
+#   constraints of the tables it fills and builds them again at the end (one sorted
+#   build is far cheaper than millions of index inserts and row-by-row FK checks);
+# - does all of it in ONE transaction: if the command dies, PostgreSQL rolls back the
+#   rows and the dropped indexes and constraints alike, so the schema stays exactly
+#   what the migrations made.
+
+
+def _copy_text(value: Any) -> str:
+    """`value` as a field of COPY's text format."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        return _escape(json.dumps(value))
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, str):
+        return _escape(value)
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    """`text` as a field of COPY's text format (backslash escapes)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class _CopyTable:
+    """The columns COPY writes into a model's table: those named in `names` (attnames,
+    in this order, filled per row), then every other concrete column but `skip` with
+    its default (as RowMaker and bulk_create give them), the same text for every row."""
+
+    def __init__(self, model, names: str, *, skip: tuple[str, ...] = (), table: str = ""):
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        self.names = names.split()
+        rest = [f for name, f in fields.items() if name not in self.names and name not in skip]
+        self.table = table or model._meta.db_table
+        self.columns = [fields[name].column for name in self.names] + [f.column for f in rest]
+        self.tail = "".join("\t" + _copy_text(f.get_default()) for f in rest) + "\n"
+
+    def copy_sql(self, extra: tuple[str, ...] = ()) -> str:
+        columns = ", ".join(connection.ops.quote_name(c) for c in (*self.columns, *extra))
+        return f"COPY {self.table} ({columns}) FROM STDIN"
+
+
+# The issues go through a temporary table with the description and comments part of
+# their search document, from which one INSERT per chunk adds the title's part.
+STAGED_ISSUES = "seed_demo_issue"
+# tsvector limits: positions above this one count as this one (MAXENTRYPOS - 1).
+LAST_POSITION = 16383
+# The advisory lock processes of a load take turns under to take ids.
+ID_LOCK = 0x5EED_DE30
+
+
+class _Database:
+    """What formatting rows asks of PostgreSQL (through `cursor`): fresh ids, and the
+    lexemes of texts."""
+
+    MARKER = "zzqqmarkerqqzz"
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.sequences: dict[str, str] = {}
+
+    def reserve(self, table: str, n: int) -> range:
+        """`n` fresh ids from the id sequence of `table`. The processes of a load take
+        turns (an advisory lock), and the load keeps everyone else from inserting into
+        the table, so nobody else takes ids meanwhile."""
+        seq = self.sequences.get(table)
+        if seq is None:
+            self.cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            # as an SQL literal (regclass input)
+            seq = self.sequences[table] = "'" + self.cursor.fetchone()[0].replace("'", "''") + "'"
+        self.cursor.execute(
+            f"SELECT pg_advisory_lock({ID_LOCK}); "
+            f"SELECT setval({seq}, nextval({seq}) + {int(n) - 1}); "
+            f"SELECT pg_advisory_unlock({ID_LOCK})"
+        )
+        self.cursor.nextset()
+        last = self.cursor.fetchone()[0]
+        return range(last - n + 1, last + 1)
+
+    def lexemes(self, texts: list[str]) -> list[tuple[list[tuple[str, list[int]]], int]]:
+        """For each text, to_tsvector's lexemes (quoted for tsvector input) with their
+        positions, and how many positions the text takes up when a space and more text
+        follow it (where the next text's positions start): the position of a marker
+        word put after it, less one."""
+        self.cursor.execute(
+            """
+            SELECT (SELECT coalesce(json_agg(json_build_array(v.lexeme, v.positions)), '[]')
+                    FROM unnest(to_tsvector(%(config)s, t)) AS v),
+                   (SELECT m.positions[1] - 1
+                    FROM unnest(to_tsvector(%(config)s, t || ' ' || %(marker)s)) AS m
+                    WHERE m.lexeme = %(marker)s)
+            FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS x(t, n) ORDER BY n
+            """,
+            {"config": search.CONFIG, "marker": self.MARKER, "texts": texts},
+        )
+        return [
+            ([(_quote_lexeme(lexeme), positions) for lexeme, positions in found], span)
+            for found, span in self.cursor.fetchall()
+        ]
+
+
+class _Ids:
+    """Ids of one table for one process, reserved from its sequence a block at a time
+    (what a block leaves unused when the load ends is a gap, as a rollback leaves)."""
+
+    def __init__(self, db: _Database, table: str, block: int):
+        self.db, self.table, self.block = db, table, block
+        self.next, self.end = 0, 0
+
+    def take(self) -> int:
+        if self.next == self.end:
+            ids = self.db.reserve(self.table, self.block)
+            self.next, self.end = ids.start, ids.stop
+        self.next += 1
+        return self.next - 1
+
+
+def _quote_lexeme(lexeme: str) -> str:
+    """A lexeme as tsvector's input syntax wants it (as tsvectorout writes it)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class CopyRows:
+    """Formats planned stories as COPY data: the sink of BulkWriter.story (so both paths
+    write the same rows), formatting each row as it comes, with ids for issues,
+    comments and events from their sequences (`_Ids`); the other tables' ids come from
+    their defaults. Issues carry the description and comments part of their search
+    document (`document`), to which the load adds the title's part."""
+
+    def __init__(self, clock: Clock, db: _Database):
+        self.writer, self.clock, self.db = BulkWriter(clock), clock, db
+        self._isos: dict[int, str] = {}
+        self.issue_table = _CopyTable(
+            Issue,
+            "id team_id number title description description_html kind priority status_id "
+            "reporter_id customer_count channel due_date duplicate_of_id created_at "
+            "resolved_at last_activity_at version",
+            skip=("search_vector",),
+            table=STAGED_ISSUES,
+        )
+        # In the order they are written: issues first, as they go from the staging
+        # table into theirs after the rest.
+        self.tables = [
+            self.issue_table,
+            _CopyTable(Comment, "id issue_id author_id body body_html is_public created_at"),
+            _CopyTable(
+                IssueEvent,
+                "id issue_id actor_id kind created_at from_status_id to_status_id "
+                "subject_user_id comment_id data",
+            ),
+            _CopyTable(
+                StatusPeriod,
+                "issue_id team_id status_id entered_at left_at entered_by_id entered_event_id",
+                skip=("id",),
+            ),
+            _CopyTable(Assignment, "issue_id user_id assigned_by_id assigned_at", skip=("id",)),
+            _CopyTable(Issue.labels.through, "issue_id label_id", skip=("id",)),
+            _CopyTable(Issue.watchers.through, "issue_id user_id", skip=("id",)),
+            _CopyTable(IssueCustomer, "issue_id customer_id added_by_id added_at", skip=("id",)),
+        ]
+        self.tails = [t.tail for t in self.tables]
+        self.tails[0] = self.tails[0][:-1]  # the document follows
+        self.issue_ids = _Ids(db, Issue._meta.db_table, CHUNK)
+        self.comment_ids = _Ids(db, Comment._meta.db_table, CHUNK * 6)
+        self.event_ids = _Ids(db, IssueEvent._meta.db_table, CHUNK * 13)
+        self._escaped: dict[str, str] = {}
+        # pooled text -> its lexemes with positions, the positions it takes up, and its
+        # highest position (tsvector || shifts the right side by the left's highest)
+        self._lexemes: dict[str, tuple[list[tuple[str, list[int]]], int, int]] = {}
+        self._pools: set = set()
+        # (text, "B") -> a description's part of the document; (text, start) -> a
+        # comment's part when its positions start after `start`
+        self._parts: dict[tuple, str] = {}
+        self._jsons: dict[int, tuple[dict, str]] = {}
+
+    def copy_sql(self, table: _CopyTable) -> str:
+        return table.copy_sql(("document",) if table is self.issue_table else ())
+
+    def chunk(
+        self, stories: list[tuple[TeamPlan, list[Step]]], numbers: dict[int, int], texts
+    ) -> tuple[int, list[bytes]]:
+        """COPY data for each of `self.tables` with the rows of `stories`, numbered from
+        `numbers` (team id -> its next number), their texts from `texts`' pools."""
+        self._learn(texts)
+        self._isos.clear()
+        self.numbers = dict(numbers)
+        self.out: list[list[str]] = [[] for _ in self.tables]
+        for tp, steps in stories:
+            self.writer.story(tp, steps, self)
+        return len(stories), ["".join(lines).encode() for lines in self.out]
+
+    def _learn(self, texts: PooledTexts) -> None:
+        """Escape the texts of pools not seen yet, and ask for their lexemes."""
+        new: dict[str, None] = {}
+        for key, pool in list(texts.pools.items()):
+            if key not in self._pools:
+                self._pools.add(key)
+                for text, html in pool:
+                    self._escaped[html] = _escape(html)
+                    if text not in self._lexemes:
+                        new[text] = None
+        if new:
+            for text, (found, span) in zip(new, self.db.lexemes(list(new)), strict=True):
+                highest = max((p for _, positions in found for p in positions), default=0)
+                self._lexemes[text] = (found, span, highest)
+                self._escaped[text] = _escape(text)
+
+    def iso(self, t: int) -> str:
+        """Clock.iso, kept for the chunk: a time is often in several rows (an event, its
+        comment, a period)."""
+        text = self._isos.get(t)
+        if text is None:
+            text = self._isos[t] = self.clock.iso(t)
+        return text
+
+    # --- the sink of BulkWriter.story
+
+    def begin(self) -> None:
+        self.issue_id = self.issue_ids.take()
+        self.bodies: list[str] = []
+
+    def comment(self, author_id, body, html, public, t) -> int:
+        comment_id = self.comment_ids.take()
+        esc = self._escaped
+        self.out[1].append(
+            f"{comment_id}\t{self.issue_id}\t{r'\N' if author_id is None else author_id}\t"
+            f"{esc[body]}\t{esc[html]}\t{'t' if public else 'f'}\t{self.iso(t)}"
+            f"{self.tails[1]}"
+        )
+        self.bodies.append(body)
+        return comment_id
+
+    def event(self, actor_id, kind, t, from_id, to_id, subject_id, comment, data) -> int:
+        event_id = self.event_ids.take()
+        memo = self._jsons.get(id(data))
+        if memo is not None and memo[0] is data:
+            json_text = memo[1]
+        else:
+            json_text = _escape(json.dumps(data))
+            if kind != Kind.CREATED:  # BulkWriter shares these dicts between events; the
+                self._jsons[id(data)] = (data, json_text)  # memo keeps them, and their ids
+        null = r"\N"
+        self.out[2].append(
+            f"{event_id}\t{self.issue_id}\t{null if actor_id is None else actor_id}\t{kind}\t"
+            f"{self.iso(t)}\t{null if from_id is None else from_id}\t"
+            f"{null if to_id is None else to_id}\t{null if subject_id is None else subject_id}\t"
+            f"{null if comment is None else comment}\t{json_text}{self.tails[2]}"
+        )
+        return event_id
+
+    def issue(self, tp, fields, assignments, labels, watchers, customers, periods) -> None:
+        (team_id, title, description, html, kind, priority, status_id, reporter_id) = fields[:8]
+        (customer_count, channel, due_date, _, created_at, resolved_at) = fields[8:14]
+        last_activity_at, version = fields[14:]
+        number = self.numbers[team_id]
+        self.numbers[team_id] = number + 1
+        issue_id, iso, esc, tails, null = self.issue_id, self.iso, self._escaped, self.tails, r"\N"
+        self.out[0].append(
+            f"{issue_id}\t{team_id}\t{number}\t{_escape(title)}\t{esc[description]}\t"
+            f"{esc[html]}\t{kind}\t{priority}\t{status_id}\t"
+            f"{null if reporter_id is None else reporter_id}\t{customer_count}\t{channel}\t"
+            f"{null if due_date is None else due_date.isoformat()}\t\\N\t{iso(created_at)}\t"
+            f"{null if resolved_at is None else iso(resolved_at)}\t{iso(last_activity_at)}\t"
+            f"{version}{tails[0]}\t{self.document(description, self.bodies)}\n"
+        )
+        out = self.out
+        for status, entered, left, by, event in periods:
+            out[3].append(
+                f"{issue_id}\t{team_id}\t{status}\t{iso(entered)}\t"
+                f"{null if left is None else iso(left)}\t{null if by is None else by}\t"
+                f"{event}{tails[3]}"
+            )
+        for user_id, by, at in assignments:
+            out[4].append(
+                f"{issue_id}\t{user_id}\t{null if by is None else by}\t{iso(at)}{tails[4]}"
+            )
+        for label_id in labels:
+            out[5].append(f"{issue_id}\t{label_id}{tails[5]}")
+        for user_id in watchers:
+            out[6].append(f"{issue_id}\t{user_id}{tails[6]}")
+        for customer_id, by, at in customers:
+            out[7].append(
+                f"{issue_id}\t{customer_id}\t{null if by is None else by}\t{iso(at)}{tails[7]}"
+            )
+
+    def document(self, description: str, bodies: list[str]) -> str:
+        """tsvector input (escaped for COPY) for setweight(to_tsvector(description), 'B')
+        || setweight(to_tsvector(the bodies joined by spaces), 'C'), from the lexemes of
+        each text: the parser numbers the words of joined texts on from where the
+        previous text ended, and `||` shifts its right side by the left side's highest
+        position. tsvector input merges a lexeme written more than once."""
+        lexemes, parts = self._lexemes, self._parts
+        found, _, shift = lexemes[description]
+        text = parts.get((description, "B"))
+        if text is None:
+            text = parts[description, "B"] = _escape(
+                " ".join(f"{lx}:{','.join(f'{p}B' for p in ps)}" for lx, ps in found)
+            )
+        document = [text] if text else []
+        start = shift  # where the next comment's positions start
+        for body in bodies:
+            found, span, _ = lexemes[body]
+            text = parts.get((body, start))
+            if text is None:
+                # Positions stop at LAST_POSITION (a document of over 16,000 words).
+                text = parts[body, start] = _escape(
+                    " ".join(
+                        f"{lx}:{','.join(f'{min(start + p, LAST_POSITION)}C' for p in ps)}"
+                        for lx, ps in found
+                    )
+                )
+            if text:
+                document.append(text)
+            start += span
+        return " ".join(document)
+
+
+# Per worker process: its connection (for ids and lexemes only) and CopyRows, by run.
+_WORKER: dict[str, Any] = {}
+
+
+def _copy_chunk(
+    plan: BulkPlan, task: tuple[int, list[float], list[int]], numbers: dict[int, int], db: dict
+) -> tuple[int, list[bytes]]:
+    """In a worker process: plan one chunk and format its rows (CopyRows.chunk), asking
+    the database through the worker's own connection."""
+    import psycopg
+
+    if _WORKER.get("seed") != plan.seed:
+        if _WORKER.get("connection") is not None:
+            _WORKER["connection"].close()
+        conn = psycopg.connect(**db, autocommit=True)
+        rows = CopyRows(plan.clock, _Database(conn.cursor()))
+        _WORKER.update(seed=plan.seed, connection=conn, rows=rows)
+    stories = plan.stories(*task)
+    return _WORKER["rows"].chunk(stories, numbers, _TEXTS[plan.seed])
+
+
+def _set_local(cursor, name: str, value: str) -> tuple[str, str]:
+    """SET LOCAL `name` to `value`; returns (name, the value before)."""
+    cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+    return name, cursor.fetchone()[0]
+
+
+def _may_skip_triggers(cursor) -> bool:
+    """Whether this session may set session_replication_role (superusers only)."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    return bool(cursor.fetchone()[0])
+
+
+def _secondary_schema(cursor, tables: list[str], *, foreign_keys: bool) -> list[tuple[str, str]]:
+    """(drop, create) statements for the unique constraints (and foreign keys, if
+    `foreign_keys`) and the indexes of `tables` but their primary keys, in an order they
+    can be dropped in (and created in the reverse order), as the catalog has them."""
+    cursor.execute(
+        """
+        SELECT format('ALTER TABLE %%s DROP CONSTRAINT %%I', c.conrelid::regclass, c.conname),
+               format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', c.conrelid::regclass,
+                      c.conname, pg_get_constraintdef(c.oid))
+        FROM pg_constraint AS c
+        WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype::text = ANY(%s::text[])
+        ORDER BY c.contype, c.conrelid::regclass::text, c.conname
+        """,
+        [tables, ["f", "u"] if foreign_keys else ["u"]],
+    )
+    statements = list(cursor.fetchall())
+    cursor.execute(
+        """
+        SELECT format('DROP INDEX %%s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+        FROM pg_index AS i
+        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+          AND NOT EXISTS (SELECT FROM pg_constraint AS c
+                          WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid)
+        ORDER BY i.indrelid::regclass::text, i.indexrelid::regclass::text
+        """,
+        [tables],
+    )
+    return statements + list(cursor.fetchall())
+
+
+class CopyLoad:
+    """Writes a bulk load on PostgreSQL (see above) in one transaction."""
+
+    def __init__(self, plan: BulkPlan, *, rebuild: bool, workers: int, log, disable):
+        self.plan, self.rebuild, self.workers = plan, rebuild, workers
+        self.log, self.disable = log, disable
+
+    def run(self, tasks: list[tuple[int, list[float], list[int]]], count: int) -> None:
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor  # psycopg's, for COPY
+            rows = self.rows = CopyRows(self.plan.clock, _Database(cursor))
+            tables = [t.table for t in rows.tables[1:]] + [Issue._meta.db_table]
+            # Settings changed for this transaction only, and put back when the load is
+            # done (a caller's transaction may go on after it: `atomic` is a savepoint).
+            restore = []
+            # As services.create_issue: the teams' rows stay locked until the load
+            # commits, so issues filed meanwhile wait and numbers stay gap-free.
+            numbers = dict(
+                Team.objects.select_for_update()
+                .filter(pk__in=[tp.team.pk for tp in self.plan.teams])
+                .order_by("pk")
+                .values_list("pk", "next_number")
+            )
+            # No other writer meanwhile: ids are taken from the sequences in ranges.
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
+            # Checking the foreign keys of every row would cost more than writing it. A
+            # superuser may switch their triggers off for this transaction (as pg_restore
+            # --disable-triggers): the rows point only at rows the load read or wrote
+            # itself (tests check every foreign key after a load). Otherwise large loads
+            # drop the foreign keys and add them back, which checks them all at once.
+            fk_checks = not _may_skip_triggers(cursor)
+            if not fk_checks:
+                restore.append(_set_local(cursor, "session_replication_role", "replica"))
+            schema = []
+            if self.rebuild:
+                schema = _secondary_schema(cursor, tables, foreign_keys=fk_checks)
+            if schema:
+                # ALTER TABLE refuses tables with foreign-key checks still pending (rows
+                # a caller's transaction wrote): run them now. (Django's are all
+                # DEFERRABLE INITIALLY DEFERRED, which the second SET puts back.)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+            for drop, _ in schema:
+                cursor.execute(drop)
+            columns = ", ".join(rows.issue_table.columns)
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGED_ISSUES} ON COMMIT DROP AS "  # noqa: S608  # nosec B608
+                f"SELECT {columns}, search_vector AS document FROM issues_issue WITH NO DATA"
+            )
+            insert = (
+                f"INSERT INTO issues_issue ({columns}, search_vector) "  # noqa: S608  # nosec B608
+                f"SELECT {columns}, {search.weighted_sql('title', 'A')} || document "
+                f"FROM {STAGED_ISSUES}"
+            )
+            started = time.monotonic()
+            with tqdm(
+                total=count, desc="issues", unit="issue", file=sys.stderr, disable=self.disable
+            ) as bar:
+                # Where the time goes (-v 3): waiting for the workers, or for COPY
+                # and INSERT (the database).
+                spent = dict.fromkeys(["waiting", *(t.table for t in rows.tables), "insert"], 0.0)
+                clock = time.monotonic()
+                for n, data in self._chunks(tasks, numbers, cursor):
+                    spent["waiting"] += time.monotonic() - clock
+                    for table, payload in zip(rows.tables, data, strict=True):
+                        clock = time.monotonic()
+                        if payload:
+                            with cursor.copy(rows.copy_sql(table)) as copy:
+                                copy.write(payload)
+                        spent[table.table] += time.monotonic() - clock
+                    clock = time.monotonic()
+                    cursor.execute(insert)
+                    cursor.execute(f"TRUNCATE {STAGED_ISSUES}")
+                    spent["insert"] += time.monotonic() - clock
+                    bar.update(n)
+                    clock = time.monotonic()
+                self.log(", ".join(f"{k} {v:.1f} s" for k, v in spent.items()), verbosity=3)
+            cursor.execute(f"DROP TABLE {STAGED_ISSUES}")  # (ON COMMIT: not in a savepoint)
+            self.log(f"Rows written in {time.monotonic() - started:.1f} s.")
+            for team_id, next_number in numbers.items():
+                Team.objects.filter(pk=team_id).update(next_number=next_number)
+            if schema:
+                restore.append(_set_local(cursor, "maintenance_work_mem", MAINTENANCE_WORK_MEM))
+                self._restore(cursor, schema, tables)
+            for name, value in restore:
+                _set_local(cursor, name, value)
+
+    def _chunks(self, tasks, numbers: dict[int, int], cursor):
+        """(issues, COPY data) per chunk, in order; advances `numbers` past them."""
+        team_ids = [tp.team.pk for tp in self.plan.teams]
+
+        def with_numbers():
+            for task in tasks:
+                first = dict(numbers)
+                for t in task[2]:
+                    numbers[team_ids[t]] += 1
+                yield task, first
+
+        if not self.workers:
+            for task, first in with_numbers():
+                stories = self.plan.stories(*task)
+                yield self.rows.chunk(stories, first, _TEXTS[self.plan.seed])
+            return
+        params = {
+            key: value
+            for key, value in connection.get_connection_params().items()
+            if isinstance(value, str | int)
+        }
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(self.workers, initializer=django.setup) as pool:
+            pending: deque = deque()
+            for task, first in with_numbers():
+                pending.append(pool.apply_async(_copy_chunk, (self.plan, task, first, params)))
+                if len(pending) > 2 * self.workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+
+    def _restore(self, cursor, schema: list[tuple[str, str]], tables: list[str]) -> None:
+        started = time.monotonic()
+        for _, create in tqdm(
+            schema[::-1], desc="indexes", unit="index", file=sys.stderr, disable=self.disable
+        ):
+            at = time.monotonic()
+            cursor.execute(create)
+            self.log(f"  {time.monotonic() - at:6.1f} s  {create}", verbosity=3)
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+        self.log(
+            f"Indexes and constraints rebuilt in {time.monotonic() - started:.1f} s.",
+        )
 
 
 # --- the command -------------------------------------------------------------------
@@ -919,6 +1581,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, reset, issues, small, progress, **options):
         started = time.monotonic()
+        self.verbosity = options["verbosity"]
         if issues is not None and issues < 0:
             raise CommandError("--issues must be zero or more.")
         if issues is not None and small:
@@ -1116,19 +1779,31 @@ class Command(BaseCommand):
         if not plans_by_team:
             raise CommandError("No team has statuses to put issues in.")
         customers = list(Customer.objects.order_by("pk")[:1000])
-        planner = Planner(rng, clock, PooledTexts(rng), customers, rich=False)
-        writer = BulkWriter(clock)
         hours = creation_hours(rng, count, clock.span)
+        weights = [tp.weight for tp in plans_by_team]
+        picks = rng.choices(range(len(plans_by_team)), weights=weights, k=count)
+        plan = BulkPlan(rng.getrandbits(64), clock, plans_by_team, customers)
+        tasks = [
+            (k, hours[start : start + CHUNK], picks[start : start + CHUNK])
+            for k, start in enumerate(range(0, count, CHUNK))
+        ]
+        if connection.vendor == "postgresql":
+            rebuild = count >= REBUILD_FROM and count >= Issue.objects.count()
+            workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_FROM else 0
+            load = CopyLoad(plan, rebuild=rebuild, workers=workers, log=self._log, disable=disable)
+            load.run(tasks, count)
+            return
+        writer = BulkWriter(clock)
         with tqdm(
             total=count, desc="issues", unit="issue", file=sys.stderr, disable=disable
         ) as bar:
-            for start in range(0, count, CHUNK):
-                chunk = []
-                for v in hours[start : start + CHUNK]:
-                    tp = pick_team(rng, plans_by_team)
-                    chunk.append((tp, planner.plan(tp, v)))
-                writer.write_chunk(chunk)
-                bar.update(len(chunk))
+            for task in tasks:
+                writer.write_chunk(plan.stories(*task))
+                bar.update(len(task[1]))
+
+    def _log(self, message: str, verbosity: int = 2) -> None:
+        if self.verbosity >= verbosity:
+            self.stdout.write(message)
 
     # --- output ------------------------------------------------------------------------
 
