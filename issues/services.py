@@ -134,10 +134,19 @@ def _check_version(issue: Issue, expected_version: int | None) -> None:
         raise StaleVersion(issue, expected_version)
 
 
+def _event(
+    issue: Issue, actor: User | None, kind: str, now: dt.datetime, **fields: Any
+) -> IssueEvent:
+    """An unsaved timeline event: `_record` saves one, sweeps save many in bulk."""
+    return IssueEvent(issue=issue, actor=actor, kind=kind, created_at=now, **fields)
+
+
 def _record(
     issue: Issue, actor: User | None, kind: str, now: dt.datetime, **fields: Any
 ) -> IssueEvent:
-    return IssueEvent.objects.create(issue=issue, actor=actor, kind=kind, created_at=now, **fields)
+    event = _event(issue, actor, kind, now, **fields)
+    event.save(force_insert=True)
+    return event
 
 
 def _enter_status(
@@ -243,8 +252,8 @@ def _take_number(team: Team) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE accounts_team SET next_number = next_number + 1 WHERE id = %s "
-            "RETURNING next_number",
+            f"UPDATE {Team._meta.db_table} SET next_number = next_number + 1 "  # noqa: S608  # nosec B608
+            "WHERE id = %s RETURNING next_number",
             [team.pk],
         )
         (next_number,) = cursor.fetchone()
@@ -1366,15 +1375,11 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
                 "last_activity_at": issue.last_activity_at.isoformat(),
             }
             if issue.stale_reported_for != issue.last_activity_at:
-                events.append(
-                    IssueEvent(issue=issue, kind=Kind.BECAME_STALE, created_at=now, data=data)
-                )
+                events.append(_event(issue, None, Kind.BECAME_STALE, now, data=data))
                 reported.append(issue.pk)
             escalate = issue.last_activity_at + 2 * issue.status.stale_after < now
             if escalate and issue.stale_escalated_for != issue.last_activity_at:
-                events.append(
-                    IssueEvent(issue=issue, kind=Kind.STALE_ESCALATED, created_at=now, data=data)
-                )
+                events.append(_event(issue, None, Kind.STALE_ESCALATED, now, data=data))
                 escalated.append(issue.pk)
         # In bulk: a backlog (the first sweep after an import) is thousands of issues.
         # The rows are locked, so last_activity_at is the value read above.
