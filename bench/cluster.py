@@ -56,7 +56,10 @@ class Postgres(harness.Postgres):
             conf.write(CONF)
 
     def start(self) -> None:
-        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
+        # The socket directory is given each start, not only in postgresql.conf, so a
+        # dataset still starts after the checkout (and var/bench with it) has moved.
+        settings = {**self.settings, "unix_socket_directories": f"'{self.dir}'"}
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         result = self._run(
             str(harness.PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
             str(self.dir / "server.log"), "-w", "-t", "120",

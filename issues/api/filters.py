@@ -26,13 +26,10 @@ class _IntegerFilter(filters.NumberFilter):
 
 class ApiIssueFilterSet(IssueFilterSet):
     team = filters.ModelMultipleChoiceFilter(
-        field_name="team__key",
+        method="filter_team",
         to_field_name="key",
         queryset=Team.objects.none(),
         label="Team",
-        # One team per issue: the join cannot duplicate rows, and DISTINCT over the
-        # whole list would sort every match before the first page.
-        distinct=False,
     )
     # An id, not any number: the pages' NumberFilter would accept 1.5.
     customer = _IntegerFilter(
@@ -52,6 +49,11 @@ class ApiIssueFilterSet(IssueFilterSet):
         # unknown values here, as they are everywhere else.
         self.filters["status"].queryset = Status.objects.filter(team__in=teams)
         self.filters["label"].queryset = Label.objects.filter(team__in=teams)
+
+    def filter_team(self, qs, name, teams):
+        # By id, not by a join on the key: with the team a constant, the planner reads
+        # a page in order from the open-issues index instead of sorting every match.
+        return qs.filter(team_id__in=[team.pk for team in teams]) if teams else qs
 
 
 class IssueFilterBackend(DjangoFilterBackend):

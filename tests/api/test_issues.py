@@ -37,10 +37,10 @@ def test_the_list_answers_in_a_fixed_number_of_queries(
             customers=[CustomerFactory(), CustomerFactory()],
         )
     client = api_as(alice)
-    # token, issues (one page + 1 to know there is more), their assignees, their labels,
-    # their customer links
+    # token, the page's ids (one page + 1 to know there is more), those issues, their
+    # assignees, their labels, their customer links
     for size in (2, 10):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             response = client.get(f"/api/v1/issues/?page_size={size}")
         assert len(response.json()["results"]) == size
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership
-from issues import services
+from issues import services, workflow
 from issues.models import Comment, Issue, IssueEvent, SavedView
 from tests.factories import CustomerFactory, LabelFactory, UserFactory
 
@@ -292,6 +292,25 @@ def test_priority_menu_offers_each_priority_once(client_for, bob, catalog):
         "low",
         "none",
     ]
+
+
+def test_each_teams_list_offers_and_accepts_only_its_own_names(client_for, bob, catalog, ops):
+    """The filters are copied per request; one team's menus must not leak into the next
+    team's list, in either order."""
+    Membership.objects.create(user=bob, team=ops, role="member")
+    LabelFactory(team=ops, name="ops-only")
+    workflow.update_status(ops.statuses.get(name="Triaged"), actor=None, name="Ops queue")
+    client = client_for(bob)
+    for _ in range(2):
+        eng_page = text(client.get(f"{LIST}?label=ops-only"))
+        ops_page = text(client.get("/teams/OPS/issues/?label=bug&status=Ops+queue"))
+        assert 'name="label" value="ops-only"' not in eng_page
+        assert 'name="label" value="bug"' in eng_page
+        assert "label: Select a valid choice" in eng_page
+        assert 'name="label" value="ops-only"' in ops_page
+        assert 'name="label" value="bug"' not in ops_page
+        assert "label: Select a valid choice" in ops_page
+        assert 'name="status" value="Ops queue" checked' in ops_page
 
 
 def test_search_without_matches_says_so(client_for, bob, catalog):

@@ -78,6 +78,11 @@ class IssueListCreate(ApiViewMixin, generics.ListAPIView):
     def get_ordering(self):
         return self.sort_key, SORTS[self.sort_key]
 
+    def load_page_rows(self, ids: list[int]):
+        """The page's issues, whole: the base list without the filters, which the ids
+        have already passed."""
+        return self.get_queryset().filter(pk__in=ids)
+
     @extend_schema(
         tags=["issues"],
         summary="List issues",
