@@ -38,12 +38,6 @@ from .models import (
 _TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
 
-def _remember_role(user, team_id: int, role: str | None) -> None:
-    """Seed accounts.permissions' per-request role cache from a lookup that had it."""
-    if user.is_authenticated:
-        user.__dict__.setdefault("_team_roles", {})[team_id] = role
-
-
 def get_team_for_user(user, team_key: str) -> Team:
     """The team `team_key` if `user` may see it; Http404 otherwise (no existence leak).
     Picked from the request's `visible_teams` (the header needs them anyway), as a copy
@@ -58,25 +52,32 @@ def get_team_for_user(user, team_key: str) -> Team:
 
 
 def get_issue_for_user(user, key: str) -> Issue:
-    """The issue with key `ENG-42` if `user` may see it; Http404 otherwise."""
+    """The issue with key `ENG-42` if `user` may see it; Http404 otherwise.
+
+    The team comes from the request's `visible_teams` (the header lists them anyway), so
+    the issue is one lookup by (team, number) with its status and reporter: the join on
+    the team key, the visibility subquery and the self-join for a duplicate's key made
+    its plan cost more than its execution. A duplicate's original costs one more query,
+    only for duplicates."""
     team_key, _, number = (key or "").upper().rpartition("-")
     well_formed = _TEAM_KEY.match(team_key) and number.isascii() and number.isdigit()
     if not user.is_authenticated or not well_formed or len(number) > 9:
         raise Http404("No such issue.")
+    team = next((t for t in permissions.visible_teams(user) if t.key == team_key), None)
+    if team is None:
+        raise Http404("No such issue.")
     issue = (
-        Issue.objects.visible_to(user)
-        .select_related("team", "status", "reporter", "duplicate_of__team")
-        .filter(team__key=team_key, number=int(number))
-        .annotate(
-            my_role=Subquery(
-                Membership.objects.filter(team=OuterRef("team_id"), user=user).values("role")[:1]
-            )
-        )
+        Issue.objects.select_related("status", "reporter")
+        .filter(team_id=team.pk, number=int(number))
         .first()
     )
     if issue is None:
         raise Http404("No such issue.")
-    _remember_role(user, issue.team_id, issue.my_role)
+    issue.team = copy.copy(team)  # a copy: a form editing it cannot change the header
+    if issue.duplicate_of_id:
+        issue.duplicate_of = (
+            Issue.objects.select_related("team").filter(pk=issue.duplicate_of_id).first()
+        )
     return issue
 
 

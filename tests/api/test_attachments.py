@@ -20,8 +20,8 @@ def test_api_upload_list_download_delete(api_as, issue, sam, django_assert_num_q
     assert body["uploaded_by"] == "sam"
     for i in range(3):
         services.add_attachment(issue, file=ContentFile(b"x", name=f"{i}.txt"), actor=sam)
-    # token, issue (with role), attachments page
-    with django_assert_num_queries(3):
+    # token, the caller's teams (with roles), issue, attachments page
+    with django_assert_num_queries(4):
         listed = client.get(API)
     assert [a["filename"] for a in listed.json()["results"]] == [
         "shot.png",

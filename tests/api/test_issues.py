@@ -189,7 +189,7 @@ def test_the_issue_page_costs_a_fixed_number_of_queries(
     api_as, alice, bob, issue, django_assert_num_queries
 ):
     client = api_as(alice)
-    with django_assert_num_queries(5):  # token, issue, assignees, labels, customer links
+    with django_assert_num_queries(6):  # token, teams, issue, assignees, labels, links
         client.get(f"/api/v1/issues/{issue.key}/")
 
 

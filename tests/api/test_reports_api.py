@@ -47,13 +47,14 @@ def test_status_periods_cost_a_fixed_number_of_queries(
 ):
     issue, _ = moved
     client = api_as(bob)
-    # token with its user, issue (with my role), periods with statuses and people
-    with django_assert_num_queries(3):
+    # token with its user, the caller's teams (with roles), issue, periods with statuses
+    # and people
+    with django_assert_num_queries(4):
         assert client.get("/api/v1/issues/ENG-1/status-periods/").status_code == 200
     for _ in range(5):
         services.change_status(issue, to=status("Triaged"), actor=bob)
         services.change_status(issue, to=status("Closed"), actor=bob)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/issues/ENG-1/status-periods/")
     assert len(response.json()["results"]) == 13
 

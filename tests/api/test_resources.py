@@ -56,7 +56,7 @@ def test_comment_list_costs_a_fixed_number_of_queries(
         services.add_comment(issue, body=f"comment {i}", actor=bob if i % 2 else alice)
     client = api_as(alice)
     for size in (2, 5):
-        with django_assert_num_queries(3):  # token, issue, comments with authors
+        with django_assert_num_queries(4):  # token, teams, issue, comments with authors
             response = client.get(f"/api/v1/issues/{issue.key}/comments/?page_size={size}")
         assert len(response.json()["results"]) == size
 
@@ -84,7 +84,7 @@ def test_the_timeline_costs_a_fixed_number_of_queries(
         services.add_comment(issue, body=name, actor=alice)
     client = api_as(alice)
     for size in (2, 8):
-        with django_assert_num_queries(3):  # token, issue, events with their people/statuses
+        with django_assert_num_queries(4):  # token, teams, issue, events with people/statuses
             response = client.get(f"/api/v1/issues/{issue.key}/timeline/?page_size={size}")
         assert len(response.json()["results"]) == size
 

@@ -1014,6 +1014,8 @@ def test_marking_a_duplicate_closes_it(client_for, bob, issue, file_issue):
         f"/issues/{copy.key}/duplicate/", {"of": issue.key.lower()}, follow=True
     )
     assert f"{copy.key} is now a duplicate of {issue.key} and closed." in text(response)
+    page = text(client_for(bob).get(f"/issues/{copy.key}/"))
+    assert f'<dt>Duplicate of</dt><dd><a href="/issues/{issue.key}/">{issue.key}</a>' in page
     copy = reloaded(copy)
     assert copy.duplicate_of == issue
     assert copy.status.name == "Won't fix" and copy.is_resolved
