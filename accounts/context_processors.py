@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from .backends import UNREAD_CAP
+
 
 def nav(request):
     """The header's teams, unread count and whether to offer "New issue", read only if a
@@ -14,10 +16,13 @@ def nav(request):
 
         teams = permissions.visible_teams(user)
         unread = getattr(user, "unread_count", None)  # loaded with the user (backends.py)
+        if unread is None:
+            unread = user.notifications.unread()[:UNREAD_CAP].count()
         return {
             "teams": teams,
             "can_create": any(permissions.can(user, "create", team) for team in teams),
-            "unread": user.notifications.unread().count() if unread is None else unread,
+            "unread": unread,
+            "unread_text": f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else str(unread),
         }
 
     return {"nav": SimpleLazyObject(load)}

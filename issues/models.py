@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -152,6 +152,14 @@ class Customer(models.Model):
         return self.organization.name if self.organization_id else ""
 
 
+# Open issues not yet escalated in their current quiet spell: all that a stale sweep can
+# still have to report (one escalated for its spell was reported too). The same Q is the
+# condition of the issues_stale_sweep_idx index, so PostgreSQL can prove the index
+# applies, and a sweep reads only issues quiet past their status's limit and not done
+# with, instead of every stale issue each time.
+STALE_SWEEP_Q = Q(resolved_at__isnull=True) & (
+    Q(stale_escalated_for__isnull=True) | ~Q(stale_escalated_for=F("last_activity_at"))
+)
 _ISSUE_URLS: dict[tuple, tuple[str, str]] = {}
 
 
@@ -330,6 +338,12 @@ class Issue(models.Model):
                 fields=["team", "-customer_count", "priority"], name="issues_team_customers_idx"
             ),
             models.Index(fields=["team", "due_date"], name="issues_team_due_idx"),
+            # The stale sweep: per status, the issues quiet for longer than it allows.
+            models.Index(
+                fields=["status", "last_activity_at"],
+                condition=STALE_SWEEP_Q,
+                name="issues_stale_sweep_idx",
+            ),
             # The follow-up sweep: open issues waiting on the customer, by when.
             models.Index(
                 fields=["waiting_since"],

@@ -35,6 +35,7 @@ from accounts.models import Membership, Team
 
 from . import attachments, markdown, search
 from .models import (
+    STALE_SWEEP_Q,
     Assignment,
     Attachment,
     Comment,
@@ -1318,6 +1319,18 @@ def _refresh(target: Issue, source: Issue) -> None:
 # --- the stale sweep ----------------------------------------------------------------
 
 
+_SWEEP_COLUMNS = (
+    "team_id",
+    "number",
+    "last_activity_at",
+    "stale_reported_for",
+    "stale_escalated_for",
+    "status__name",
+    "status__category",
+    "status__stale_after",
+)
+
+
 def sweep_stale(*, now: dt.datetime | None = None) -> int:
     """Record issues that went quiet, once per quiet spell; escalate at twice the time.
 
@@ -1329,36 +1342,34 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
     notifications turn into messages. The events do not count as activity: the clock
     keeps running until a person acts. Returns the number of events written.
     """
-    from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+    from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 
     now = now or timezone.now()
-    quiet_since = ExpressionWrapper(
-        F("last_activity_at") + F("status__stale_after"), output_field=DateTimeField()
+    # "Quiet since before now - stale_after", not "last activity + stale_after < now":
+    # the same rows, but said so that an index on (status, last_activity_at) reads only
+    # the quiet ones of each status.
+    quiet_before = ExpressionWrapper(
+        Value(now) - F("status__stale_after"), output_field=DateTimeField()
     )
-    escalate_at = ExpressionWrapper(
-        F("last_activity_at") + F("status__stale_after") + F("status__stale_after"),
+    escalate_before = ExpressionWrapper(
+        Value(now) - F("status__stale_after") - F("status__stale_after"),
         output_field=DateTimeField(),
     )
     with transaction.atomic():
         due = list(
-            Issue.objects.filter(resolved_at__isnull=True, status__stale_after__isnull=False)
+            Issue.objects.filter(STALE_SWEEP_Q, status__stale_after__isnull=False)
             # Waiting on the customer is not the team going quiet: sweep_follow_ups
             # reminds support instead.
             .exclude(status__category=Status.Category.WAITING)
-            .alias(stale_at=quiet_since, escalate_at=escalate_at)
-            .filter(stale_at__lt=now)
+            .filter(last_activity_at__lt=quiet_before)
             .filter(
                 Q(stale_reported_for__isnull=True)
                 | ~Q(stale_reported_for=F("last_activity_at"))
-                | (
-                    Q(escalate_at__lt=now)
-                    & (
-                        Q(stale_escalated_for__isnull=True)
-                        | ~Q(stale_escalated_for=F("last_activity_at"))
-                    )
-                )
+                | Q(last_activity_at__lt=escalate_before)
             )
-            .select_related("status", "team")
+            .select_related("status")
+            # What the events and the flags need: not the text, nor the search document.
+            .only(*_SWEEP_COLUMNS)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
         )

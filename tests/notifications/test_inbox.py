@@ -33,6 +33,24 @@ def test_inbox_lists_unread_first_and_counts_them_in_the_header(client, bob, bob
     assert body.index("Thing 2") < body.index("Thing 1") < body.index("Thing 0")
 
 
+def test_the_header_counts_up_to_99_and_then_says_99_plus(client, bob, bobs_inbox):
+    from accounts.backends import UNREAD_CAP
+
+    issue = bobs_inbox[0]
+    events = [issue.events.create(kind="commented", data={}) for _ in range(UNREAD_CAP - 4)]
+    client.force_login(bob)
+    Notification.objects.bulk_create(
+        Notification(recipient=bob, kind="commented", issue=issue, event=event) for event in events
+    )  # 3 + 96 = 99 unread
+    assert 'aria-label="99 unread notifications"' in client.get("/").content.decode()
+    event = issue.events.create(kind="commented", data={})
+    Notification.objects.create(recipient=bob, kind="commented", issue=issue, event=event)
+    body = client.get("/").content.decode()
+    assert 'aria-label="99+ unread notifications"' in body
+    assert '<span class="badge" id="unread-count">99+</span>' in body
+    assert "<strong>99+</strong> unread notifications" in body
+
+
 def test_opening_a_notification_marks_it_read_and_goes_to_the_issue(client, bob, bobs_inbox):
     note = Notification.objects.filter(recipient=bob).first()
     client.force_login(bob)
