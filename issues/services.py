@@ -1319,6 +1319,8 @@ def _refresh(target: Issue, source: Issue) -> None:
 # --- the stale sweep ----------------------------------------------------------------
 
 
+# Issues reported per transaction by a stale sweep.
+STALE_SWEEP_BATCH = 2000
 _SWEEP_COLUMNS = (
     "team_id",
     "number",
@@ -1335,9 +1337,10 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
     """Record issues that went quiet, once per quiet spell; escalate at twice the time.
 
     An open issue is stale when its status has a stale-after and its last activity is
-    older than that. One detection query per sweep finds the issues not yet reported
-    for their current spell (stale_reported_for != last_activity_at) and locks them
-    (SKIP LOCKED, so concurrent sweeps split the work instead of doubling it). Each gets
+    older than that. One detection query per sweep (per STALE_SWEEP_BATCH issues, for a
+    backlog) finds the issues not yet reported for their current spell
+    (stale_reported_for != last_activity_at) and locks them (SKIP LOCKED, so concurrent
+    sweeps split the work instead of doubling it). Each gets
     a `became_stale` event (and `stale_escalated` past twice the duration), which the
     notifications turn into messages. The events do not count as activity: the clock
     keeps running until a person acts. Returns the number of events written.
@@ -1355,53 +1358,63 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
         Value(now) - F("status__stale_after") - F("status__stale_after"),
         output_field=DateTimeField(),
     )
-    with transaction.atomic():
-        due = list(
-            Issue.objects.filter(STALE_SWEEP_Q, status__stale_after__isnull=False)
-            # Waiting on the customer is not the team going quiet: sweep_follow_ups
-            # reminds support instead.
-            .exclude(status__category=Status.Category.WAITING)
-            .filter(last_activity_at__lt=quiet_before)
-            .filter(
-                Q(stale_reported_for__isnull=True)
-                | ~Q(stale_reported_for=F("last_activity_at"))
-                | Q(last_activity_at__lt=escalate_before)
-            )
-            .select_related("status")
-            # What the events and the flags need: not the text, nor the search document.
-            .only(*_SWEEP_COLUMNS)
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("pk")
+    detect = (
+        Issue.objects.filter(STALE_SWEEP_Q, status__stale_after__isnull=False)
+        # Waiting on the customer is not the team going quiet: sweep_follow_ups reminds
+        # support instead.
+        .exclude(status__category=Status.Category.WAITING)
+        .filter(last_activity_at__lt=quiet_before)
+        .filter(
+            Q(stale_reported_for__isnull=True)
+            | ~Q(stale_reported_for=F("last_activity_at"))
+            | Q(last_activity_at__lt=escalate_before)
         )
-        events: list[IssueEvent] = []
-        reported: list[int] = []
-        escalated: list[int] = []
-        for issue in due:
-            quiet = now - issue.last_activity_at
-            data = {
-                "status": issue.status.name,
-                "category": issue.status.category,
-                "quiet_days": quiet.days,
-                "stale_after_days": issue.status.stale_after.days,
-                "last_activity_at": issue.last_activity_at.isoformat(),
-            }
-            if issue.stale_reported_for != issue.last_activity_at:
-                events.append(_event(issue, None, Kind.BECAME_STALE, now, data=data))
-                reported.append(issue.pk)
-            escalate = issue.last_activity_at + 2 * issue.status.stale_after < now
-            if escalate and issue.stale_escalated_for != issue.last_activity_at:
-                events.append(_event(issue, None, Kind.STALE_ESCALATED, now, data=data))
-                escalated.append(issue.pk)
-        # In bulk: a backlog (the first sweep after an import) is thousands of issues.
-        # The rows are locked, so last_activity_at is the value read above.
-        IssueEvent.objects.bulk_create(events, batch_size=2000)
-        for ids, field in ((reported, "stale_reported_for"), (escalated, "stale_escalated_for")):
-            for start in range(0, len(ids), 2000):
-                Issue.objects.filter(pk__in=ids[start : start + 2000]).update(
-                    **{field: F("last_activity_at")}
-                )
-        _publish(events)
-    return len(events)
+        .select_related("status")
+        # What the events and the flags need: not the text, nor the search document.
+        .only(*_SWEEP_COLUMNS)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("pk")
+    )
+    written = 0
+    while True:
+        # A batch per transaction: a backlog (the first sweep after an import of a
+        # million issues finds some 90,000) never holds its row locks, which a person's
+        # edit of one of those issues would wait for, longer than one batch takes.
+        with transaction.atomic():
+            due = list(detect[:STALE_SWEEP_BATCH])
+            events: list[IssueEvent] = []
+            reported: list[int] = []
+            escalated: list[int] = []
+            for issue in due:
+                quiet = now - issue.last_activity_at
+                data = {
+                    "status": issue.status.name,
+                    "category": issue.status.category,
+                    "quiet_days": quiet.days,
+                    "stale_after_days": issue.status.stale_after.days,
+                    "last_activity_at": issue.last_activity_at.isoformat(),
+                }
+                if issue.stale_reported_for != issue.last_activity_at:
+                    events.append(_event(issue, None, Kind.BECAME_STALE, now, data=data))
+                    reported.append(issue.pk)
+                escalate = issue.last_activity_at + 2 * issue.status.stale_after < now
+                if escalate and issue.stale_escalated_for != issue.last_activity_at:
+                    events.append(_event(issue, None, Kind.STALE_ESCALATED, now, data=data))
+                    escalated.append(issue.pk)
+            # In bulk. The rows are locked, so last_activity_at is the value read above.
+            IssueEvent.objects.bulk_create(events)
+            for ids, field in (
+                (reported, "stale_reported_for"),
+                (escalated, "stale_escalated_for"),
+            ):
+                if ids:
+                    Issue.objects.filter(pk__in=ids).update(**{field: F("last_activity_at")})
+            _publish(events)
+        written += len(events)
+        # A short batch was the last one (rows another sweep holds are skipped, and that
+        # sweep reports them); a batch that changed nothing could only repeat itself.
+        if len(due) < STALE_SWEEP_BATCH or not events:
+            return written
 
 
 def sweep_follow_ups(*, now: dt.datetime | None = None) -> int:

@@ -141,3 +141,21 @@ def test_a_backlog_is_written_in_a_fixed_number_of_queries(
             assert issue.stale_reported_for == issue.last_activity_at
             assert issue.stale_escalated_for == issue.last_activity_at
         assert services.sweep_stale(now=timezone.now()) == 0
+
+
+def test_a_backlog_larger_than_a_batch_is_reported_whole_one_batch_at_a_time(
+    eng, alice, bob, t0, monkeypatch, django_assert_num_queries
+):
+    """Each batch commits on its own (its row locks last one batch), and the sweep goes
+    on until a short batch: 5 issues in batches of 2 are 3 batches, each issue once."""
+    monkeypatch.setattr(services, "STALE_SWEEP_BATCH", 2)
+    issues = [
+        services.create_issue(eng, actor=alice, title=f"quiet {i}", assignees=[bob], now=t0)
+        for i in range(5)
+    ]
+    # per batch: savepoint, detection, events, two updates, outbox row, release
+    with django_assert_num_queries(3 * 7):
+        assert services.sweep_stale(now=timezone.now()) == 10
+    assert stale_events().count() == 5 and stale_events(kind="stale_escalated").count() == 5
+    assert {issue_id for _, issue_id in notified()} == {issue.pk for issue in issues}
+    assert services.sweep_stale(now=timezone.now()) == 0
