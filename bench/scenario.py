@@ -19,6 +19,7 @@ EVENTS_WANTED = 20  # the issue page: an issue with about this many timeline eve
 WORD_SHARE = 0.01  # the search word: in about 1% of all issues
 WORD_SAMPLE = 20_000  # issues whose search vectors are scanned for candidate words
 REPORT_DAYS = 365
+PAGE_SIZE = 50  # the search word fills at least a page of the team's open issues
 
 
 @dataclass
@@ -59,21 +60,31 @@ def _member(team, roles: tuple[str, ...], exclude: tuple[str, ...] = ()):
     return membership.user if membership else None
 
 
-def pick_word(total: int) -> tuple[str, int]:
-    """A word whose stem is in about WORD_SHARE of all issues' search documents.
+def pick_word(total: int, team) -> tuple[str, int]:
+    """A word whose stem is in about WORD_SHARE of all issues' search documents and
+    that fills a page of the team's open issues (the page and API search there).
 
-    Candidates come from ts_stat over a random sample of the search vectors; each is
-    kept only if searching for it (websearch, english) asks for that very lexeme, and
-    the one whose exact count over all issues is nearest the share wins."""
-    percent = min(100.0, WORD_SAMPLE * 100.0 / max(total, 1))
+    Candidates come from ts_stat over a random sample of the team's search vectors
+    (the demo's texts differ by team: a word at 1% overall may be absent from the
+    team, and its search would measure an empty page); each is kept only if searching
+    for it (websearch, english) asks for that very lexeme and it matches at least a
+    page of the team's open issues, and the one whose exact count over all issues is
+    nearest the share wins."""
+    from issues.models import Issue
+
+    team_total = Issue.objects.filter(team=team).count()
+    percent = min(100.0, WORD_SAMPLE * 100.0 / max(team_total, 1))
     with connection.cursor() as cursor:
         # The sample clause is built from a float computed here, not from input.
         sample = f"TABLESAMPLE BERNOULLI ({percent:.4f}) REPEATABLE (42)"
+        team_sample = (
+            f"SELECT search_vector FROM issues_issue {sample} WHERE team_id = {int(team.pk)}"  # noqa: S608  # nosec B608
+        )
         cursor.execute(
             "SELECT word, ndoc FROM ts_stat(%s) WHERE word ~ '^[a-z]{4,}$' "  # noqa: S608 (see above)  # nosec B608
-            f"ORDER BY abs(ndoc - %s * (SELECT count(*) FROM issues_issue {sample})), word "
-            "LIMIT 40",
-            ["SELECT search_vector FROM issues_issue " + sample, WORD_SHARE],  # noqa: S608  # nosec B608
+            f"ORDER BY abs(ndoc - %s * (SELECT count(*) FROM ({team_sample}) AS s)), word "
+            "LIMIT 80",
+            [team_sample, WORD_SHARE],
         )
         candidates = [row[0] for row in cursor.fetchall()]
         best: tuple[float, str, int] | None = None
@@ -82,11 +93,13 @@ def pick_word(total: int) -> tuple[str, int]:
             if cursor.fetchone()[0] != f"'{word}'":
                 continue
             cursor.execute(
-                "SELECT count(*) FROM issues_issue "
-                "WHERE search_vector @@ websearch_to_tsquery('english', %s)",
-                [word],
+                "SELECT count(*), count(*) FILTER (WHERE team_id = %s AND resolved_at IS NULL) "
+                "FROM issues_issue WHERE search_vector @@ websearch_to_tsquery('english', %s)",
+                [team.pk, word],
             )
-            count = cursor.fetchone()[0]
+            count, team_open = cursor.fetchone()
+            if team_open < PAGE_SIZE:
+                continue
             distance = abs(count / max(total, 1) - WORD_SHARE)
             if best is None or distance < best[0]:
                 best = (distance, word, count)
@@ -120,7 +133,7 @@ def pick() -> Scenario:
         .first()
     )
     issue = Issue.objects.select_related("team").get(pk=events["issue_id"])
-    word, word_issues = pick_word(total)
+    word, word_issues = pick_word(total, team)
 
     creators = (Membership.Role.MEMBER, Membership.Role.ADMIN)
     create_team = create_user = assignee = None

@@ -133,6 +133,18 @@ def test_the_sweep_is_judged_on_time_and_detection_queries():
     assert _find(rows, "stale sweep: one detection query")["verdict"] == "PASS"
 
 
+def test_detection_is_judged_on_the_later_sweep_and_the_backlogs_batches_are_shown():
+    result = fake_result()
+    backlog = {**result["stale_sweep"]["first"]["summary"], "detection_queries": _fig(47)}
+    result["stale_sweep"]["first"] = {"summary": backlog}
+    row = _find(verdicts(result), "stale sweep: one detection query")
+    assert row["verdict"] == "PASS"
+    assert "the backlog sweep 47 (one per 2,000 issues)" in row["measured"]
+    again = {**backlog, "detection_queries": _fig(3)}
+    result["stale_sweep"]["again"] = {"summary": again}
+    assert _find(verdicts(result), "stale sweep: one detection query")["verdict"] == "MISS"
+
+
 def test_the_report_shows_figures_verdicts_and_the_plans_of_misses():
     result = fake_result(list_queries=(7, 11))
     result["targets"] = targets.evaluate(result)
