@@ -19,7 +19,6 @@ EVENTS_WANTED = 20  # the issue page: an issue with about this many timeline eve
 WORD_SHARE = 0.01  # the search word: in about 1% of all issues
 WORD_SAMPLE = 20_000  # issues whose search vectors are scanned for candidate words
 REPORT_DAYS = 365
-PAGE_SIZE = 50  # the search word fills at least a page of the team's open issues
 
 
 @dataclass
@@ -71,6 +70,7 @@ def pick_word(total: int, team) -> tuple[str, int]:
     page of the team's open issues, and the one whose exact count over all issues is
     nearest the share wins."""
     from issues.models import Issue
+    from issues.views import PAGE_SIZE
 
     team_total = Issue.objects.filter(team=team).count()
     percent = min(100.0, WORD_SAMPLE * 100.0 / max(team_total, 1))

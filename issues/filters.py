@@ -96,7 +96,7 @@ class _Filters(dict):
     """The class's filters, copied for each FilterSet filter by filter instead of by
     django-filter's deepcopy, which copied some 900 objects (querysets, choice lists,
     labels) on every list request. Everything a FilterSet changes on its filters is
-    replaced on the copy, never mutated in place (tests/issues/test_views.py holds two
+    replaced on the copy, never mutated in place (tests/issues/test_pages.py holds two
     teams' lists apart)."""
 
     def __deepcopy__(self, memo) -> dict:

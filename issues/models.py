@@ -160,18 +160,25 @@ class Customer(models.Model):
 STALE_SWEEP_Q = Q(resolved_at__isnull=True) & (
     Q(stale_escalated_for__isnull=True) | ~Q(stale_escalated_for=F("last_activity_at"))
 )
-_ISSUE_URLS: dict[tuple, tuple[str, str]] = {}
+_KEY_URLS: dict[tuple, tuple[str, str]] = {}
+
+
+def key_url_parts(view_name: str) -> tuple[str, str]:
+    """reverse(view_name, key=...) as the parts before and after the issue key, resolved
+    once per view and URL configuration: a list links every row, and keys ("ENG-42":
+    letters, digits, a dash) need no quoting."""
+    where = (view_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    parts = _KEY_URLS.get(where)
+    if parts is None:
+        head, _, tail = reverse(view_name, kwargs={"key": "KEY-0"}).rpartition("KEY-0")
+        parts = _KEY_URLS[where] = (head, tail)
+    return parts
 
 
 def issue_url(key: str) -> str:
-    """reverse("issues:detail", key=key), resolved once per URL configuration: a list
-    page links 50 issues twice, and keys ("ENG-42") need no quoting."""
-    where = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    parts = _ISSUE_URLS.get(where)
-    if parts is None:
-        head, _, tail = reverse("issues:detail", kwargs={"key": "KEY-0"}).rpartition("KEY-0")
-        parts = _ISSUE_URLS[where] = (head, tail)
-    return parts[0] + key + parts[1]
+    """reverse("issues:detail", key=key), without resolving the URL each time."""
+    head, tail = key_url_parts("issues:detail")
+    return head + key + tail
 
 
 class IssueQuerySet(models.QuerySet):

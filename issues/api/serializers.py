@@ -33,6 +33,7 @@ from ..models import (
     Organization,
     Status,
     StatusPeriod,
+    key_url_parts,
 )
 from ..services import TEXT_MAX, TITLE_MAX
 
@@ -309,27 +310,24 @@ class IssueOutput(serializers.ModelSerializer):
             "last_activity_at": when(issue.last_activity_at),
             "resolved_at": when(issue.resolved_at) if issue.resolved_at else None,
             "version": issue.version,
-            "url": api_url.format(key=key),
-            "html_url": html_url.format(key=key),
+            "url": api_url[0] + key + api_url[1],
+            "html_url": html_url[0] + key + html_url[1],
         }
 
-    def _url_templates(self) -> tuple[str, str]:
-        """The row URLs as format strings: two reverse() per serializer, not two per row.
-        Issue keys are letters, digits and a dash, which URLs carry unquoted."""
+    def _url_templates(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """The row URLs (API, page) as absolute (head, tail) around the key, resolved
+        once per serializer, not twice per row."""
         templates = getattr(self, "_templates", None)
         if templates is None:
             request = self.context.get("request")
             templates = []
             for view_name in ("api:issue-detail", "issues:detail"):
-                url = reverse(view_name, kwargs={"key": _KEY_PLACEHOLDER})
-                url = request.build_absolute_uri(url) if request else url
-                head, tail = url.rsplit(_KEY_PLACEHOLDER, 1)
-                templates.append(head.replace("{", "{{").replace("}", "}}") + "{key}" + tail)
+                head, tail = key_url_parts(view_name)
+                templates.append((request.build_absolute_uri(head) if request else head, tail))
             self._templates = templates = tuple(templates)
         return templates
 
 
-_KEY_PLACEHOLDER = "ZZZZZZZZZ-999999999"
 # The model's DateTimeFields map to this field, unchanged; used unbound, without
 # building the serializer's fields on every request.
 _DATETIME = serializers.DateTimeField(read_only=True)

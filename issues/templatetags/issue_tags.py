@@ -134,7 +134,7 @@ def issue_row(issue: Issue, triage: bool) -> str:
     localised and escaped on its own), then still a third of it through format_html;
     built as one string here, each value escaped by `_e`, they cost a fraction. Same
     markup as the template had; `triage` adds the checkbox. tests/issues/test_pages.py
-    holds the escaping of every text shown."""
+    and tests/e2e/test_xss.py hold the escaping of every text shown."""
     key = _e(issue.key)
     url = _e(issue.get_absolute_url())
     now = timezone.now()

@@ -313,6 +313,28 @@ def test_each_teams_list_offers_and_accepts_only_its_own_names(client_for, bob, 
         assert 'name="status" value="Ops queue" checked' in ops_page
 
 
+def test_every_text_in_a_list_row_is_escaped(client_for, eng, alice, bob, status, file_issue):
+    """The row is built as one string; each person-, team- or customer-supplied text in
+    it must arrive escaped, inside elements and inside attributes."""
+    bob.display_name = 'Bob "<b>"'
+    bob.save()
+    label = LabelFactory(team=eng, name="<i>x</i>")  # colours are #rrggbb (a constraint)
+    workflow.update_status(status("Triaged"), actor=None, name="Tri<u>aged</u>")
+    file_issue(
+        "<script>alert('t')</script>",
+        assignees=[bob],
+        labels=[label],
+        status=status("Tri<u>aged</u>"),
+    )
+    body = text(client_for(alice).get(LIST))
+    row = body[body.index("<tr data-row") : body.index("</tr>", body.index("<tr data-row"))]
+    for raw in ("<script>", "<i>", "<u>", '"<b>"', "<b>"):
+        assert raw not in row
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in row
+    assert "&lt;i&gt;x&lt;/i&gt;" in row and "Tri&lt;u&gt;aged&lt;/u&gt;" in row
+    assert 'title="Bob &quot;&lt;b&gt;&quot;"' in row
+
+
 def test_search_without_matches_says_so(client_for, bob, catalog):
     assert "No issues match these filters." in text(client_for(bob).get(f"{LIST}?q=okapi"))
 
