@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import transaction
+from django.db.models import Count, Window
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -77,8 +78,41 @@ def _list_context(request, team: Team) -> dict:
     }
 
 
+class RowCountedPaginator(Paginator):
+    """For a list the database reads whole anyway (a ranked search: every match is ranked
+    before the first 50 are known), the page's rows carry the total (COUNT(*) OVER ()),
+    so the count costs no second pass over the matches. A page past the end has no row
+    to carry it and counts the usual way."""
+
+    def page(self, number):
+        number = self.validate_number_format(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(total_rows=Window(Count("pk")))[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not rows:
+            return super().page(number)
+        self.__dict__["count"] = rows[0].total_rows
+        return self._get_page(rows, number, self)
+
+    def validate_number_format(self, number) -> int:
+        """The page number as an int of at least 1 (PageNotAnInteger or EmptyPage)."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as e:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from e
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
 def _page(request, issues):
-    paginator = Paginator(issues, PAGE_SIZE)
+    ranked = "rank" in issues.query.annotations
+    paginator = (RowCountedPaginator if ranked else Paginator)(issues, PAGE_SIZE)
     try:
         return paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:

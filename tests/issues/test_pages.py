@@ -465,6 +465,26 @@ def test_page_past_the_end_shows_the_last_page(client_for, bob, fifty_five):
     assert len(keys_on(response)) == 5
 
 
+@pytest.mark.parametrize("page", ["1", "2", "999", "x", "0", "-1"])
+def test_a_searched_list_pages_and_counts_like_any_other(client_for, bob, fifty_five, page):
+    """A ranked search counts its matches from the page's own rows (one query fewer);
+    every page, a page past the end and a bad page number still read as on the list."""
+    client = client_for(bob)
+    searched = client.get(f"{LIST}?q=number&sort=created&page={page}")
+    listed = client.get(f"{LIST}?sort=created&page={page}")
+    assert searched.status_code == listed.status_code == 200
+    assert keys_on(searched) == keys_on(listed)
+    summary = re.search(r'<p class="result-count[^>]*>([^<]+)</p>', text(listed)).group(1)
+    assert summary.startswith("55 issues")
+    assert summary in text(searched)
+
+
+def test_a_search_without_matches_counts_none(client_for, bob, fifty_five):
+    for page in ("1", "3"):
+        response = client_for(bob).get(f"{LIST}?q=okapi&page={page}")
+        assert "0 issues" in text(response) and keys_on(response) == []
+
+
 def test_htmx_filter_request_gets_only_the_results(client_for, bob, fifty_five):
     response = client_for(bob).get(f"{LIST}?page=2", headers=HTMX_RESULTS)
     body = text(response)
@@ -516,6 +536,8 @@ def grow(eng, alice, bob, sam, status):
 # filter menus, the bulk bar and the rows' assignees and labels); the count; the page of
 # issues (with their assignee and label ids); saved views. The session is in the cache.
 LIST_QUERIES = 8
+# A searched list: the same, its count carried by the page's rows (COUNT(*) OVER ()).
+SEARCH_QUERIES = LIST_QUERIES - 1
 # The board: the same without saved views, with the column counts and the cards (one
 # window query) instead of the count and the page.
 BOARD_QUERIES = 7
@@ -532,8 +554,9 @@ RESULTS_QUERIES = 7
         (LIST, HTMX_RESULTS, RESULTS_QUERIES),
         (f"{LIST}?assignee=bob&priority=high&sort=created", {}, LIST_QUERIES),
         (f"{BOARD}?q=busy", {}, BOARD_QUERIES),
+        (f"{LIST}?q=busy", {}, SEARCH_QUERIES),
     ],
-    ids=["list", "board", "results", "filtered-list", "searched-board"],
+    ids=["list", "board", "results", "filtered-list", "searched-board", "searched-list"],
 )
 def test_list_query_count_is_fixed(
     client_for, bob, grow, django_assert_num_queries, url, headers, queries
