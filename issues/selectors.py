@@ -211,11 +211,11 @@ def list_team_issues(team: Team, *, user, params, now=None):
         members=[m.username for m in pickers["members"]],
     )
     qs = filterset.ordered(filterset.qs)
-    qs = (
-        with_link_ids(with_stale_flag(qs, filterset.now))
-        .select_related("team", "status")
-        # A row shows neither the text nor its index: leave the widest columns behind.
-        .defer("description", "description_html", "search_vector")
+    # The rows' team and status come from the page's own (see attach_links), not from
+    # joined columns made into two more objects per row; a row shows neither the text
+    # nor its index, so the widest columns stay behind.
+    qs = with_link_ids(with_stale_flag(qs, filterset.now)).defer(
+        "description", "description_html", "search_vector"
     )
     return filterset, qs, pickers
 
@@ -241,14 +241,19 @@ def with_link_ids(issues):
     )
 
 
-def attach_links(issues, *, members, labels) -> None:
+def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
     """Set `assignee_list` (by username) and `label_list` (by name) on issues loaded
     `with_link_ids`, resolving ids through `members` and `labels`. Anyone not among
-    `members` (a viewer or a former member still assigned) costs one query for all."""
+    `members` (a viewer or a former member still assigned) costs one query for all.
+    With `team` and its `statuses`, also set each issue's team and status from them."""
     from django.contrib.auth import get_user_model
 
     people = {u.pk: u for u in members}
     tags = {label.pk: label for label in labels}
+    if team is not None:
+        by_pk = {s.pk: s for s in statuses}
+        for issue in issues:
+            issue.team, issue.status = team, by_pk[issue.status_id]
 
     def ids(text):
         return [int(i) for i in (text or "").split(",") if i]

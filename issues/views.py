@@ -128,7 +128,13 @@ def issue_list(request, team_key):
     context["page"] = page = _page(request, context["issues"])
     pickers = context["pickers"]
     page.object_list = list(page.object_list)
-    selectors.attach_links(page.object_list, members=pickers["members"], labels=pickers["labels"])
+    selectors.attach_links(
+        page.object_list,
+        members=pickers["members"],
+        labels=pickers["labels"],
+        team=team,
+        statuses=pickers["statuses"],
+    )
     if htmx.target_id(request) == "results":
         return render(request, "issues/issue_list.html#results", context)
     return render(request, "issues/issue_list.html", context)
