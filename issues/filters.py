@@ -60,14 +60,19 @@ SORT_CHOICES = [
 STATE_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "All")]
 
 
+def stale_deadline() -> ExpressionWrapper:
+    """When an issue becomes stale: its last activity + its status's stale-after (NULL
+    for a status that never goes stale)."""
+    return ExpressionWrapper(
+        F("last_activity_at") + F("status__stale_after"), output_field=DateTimeField()
+    )
+
+
 def with_stale_flag(qs: QuerySet[Issue], as_of: dt.datetime) -> QuerySet[Issue]:
     """Annotate `is_stale` in SQL: open, and last activity + the status's stale-after
     is before `as_of`."""
-    deadline = ExpressionWrapper(
-        F("last_activity_at") + F("status__stale_after"), output_field=DateTimeField()
-    )
     return qs.annotate(
-        stale_deadline=deadline,
+        stale_deadline=stale_deadline(),
         is_stale=Case(
             When(
                 resolved_at__isnull=True,

@@ -267,6 +267,13 @@ class Issue(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_activity_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the issue first entered an in-progress status (where its cycle time starts):
+    # the earliest `entered_at` of its periods in in-progress statuses, NULL if none.
+    # Kept by the services with the periods (services._enter_status); re-derived by
+    # `derive_started_at` when the periods are rebuilt or a status moves into or out of
+    # the in-progress category. The cycle-time report reads it from an index instead of
+    # searching every resolved issue's periods.
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every change; pages and the API send it back to detect concurrent edits.
     version = models.PositiveIntegerField(default=1, editable=False)
     # PostgreSQL full-text document (title A, description B, comments C), kept by the
@@ -317,10 +324,12 @@ class Issue(models.Model):
         indexes = [
             # The team list: open issues sorted by priority, then by activity. With the id
             # (the sort's last key) and the status in the index, a page of a status or a
-            # category is read in order from the index alone and stops at 50 rows.
+            # category is read in order from the index alone and stops at 50 rows. The
+            # creation time makes the aging report (open issues by status and age, the
+            # stale ones first) an index-only scan too.
             models.Index(
                 fields=["team", "priority", "-last_activity_at", "-id"],
-                include=["status"],
+                include=["status", "created_at"],
                 condition=Q(resolved_at__isnull=True),
                 name="issues_open_team_prio_idx",
             ),
@@ -339,7 +348,13 @@ class Issue(models.Model):
             models.Index(fields=["team", "kind"], name="issues_team_kind_idx"),
             models.Index(fields=["team", "channel"], name="issues_team_channel_idx"),
             models.Index(fields=["status", "last_activity_at"], name="issues_status_activity_idx"),
-            models.Index(fields=["team", "resolved_at"], name="issues_team_resolved_idx"),
+            # Issues resolved in a window: the created-vs-resolved, resolution-time and
+            # cycle-time reports, read from the index alone.
+            models.Index(
+                fields=["team", "resolved_at"],
+                include=["created_at", "started_at", "priority", "status"],
+                name="issues_team_resolved_idx",
+            ),
             models.Index(fields=["reporter", "-last_activity_at"], name="issues_reporter_idx"),
             models.Index(
                 fields=["team", "-customer_count", "priority"], name="issues_team_customers_idx"
@@ -675,9 +690,16 @@ class StatusPeriod(models.Model):
         ]
         indexes = [
             # Time in status and cumulative flow: periods of a team entered (or left)
-            # within a window.
-            models.Index(fields=["team", "entered_at"], name="issues_period_team_in_idx"),
-            models.Index(fields=["team", "left_at"], name="issues_period_team_out_idx"),
+            # within a window, read from the index alone (a team's periods are spread
+            # over the whole table: reading them from it read all of it).
+            models.Index(
+                fields=["team", "entered_at"],
+                include=["left_at", "status", "issue"],
+                name="issues_period_team_in_idx",
+            ),
+            models.Index(
+                fields=["team", "left_at"], include=["status"], name="issues_period_team_out_idx"
+            ),
             # An issue's bar, and its first in-progress entry (cycle time).
             models.Index(fields=["issue", "entered_at"], name="issues_period_issue_idx"),
         ]

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts import permissions
@@ -54,6 +55,7 @@ TITLE_MAX = 300
 TEXT_MAX = 100_000
 
 Kind = IssueEvent.Kind
+_IN_PROGRESS = Status.Category.IN_PROGRESS
 
 
 class DomainError(Exception):
@@ -175,6 +177,8 @@ def _enter_status(
         entered_by_id=event.actor_id,
         entered_event=event,
     )
+    if issue.started_at is None and event.to_status.category == _IN_PROGRESS:
+        issue.started_at = entered_at  # saved with the status (_STATUS_FIELDS)
 
 
 def _touch(issue: Issue, events: list[IssueEvent], now: dt.datetime, *fields: str) -> None:
@@ -399,6 +403,7 @@ def create_issue(
         created_at=now,
         last_activity_at=now,
         resolved_at=now if status.is_closed else None,
+        started_at=now if status.category == _IN_PROGRESS else None,
         # Written by the INSERT: a new issue has no comments yet, so this is what
         # search.reindex would compute, without a second statement.
         search_vector=search.new_document(title, description),
@@ -468,8 +473,16 @@ def _apply_status(
 
 
 _WAITING = Status.Category.WAITING
-# What a status change may write besides the status: resolution and the waiting clock.
-_STATUS_FIELDS = ("status", "resolved_at", "waiting_since", "waiting_set_by", "resume_status")
+# What a status change may write besides the status: resolution, the start of the cycle
+# and the waiting clock.
+_STATUS_FIELDS = (
+    "status",
+    "resolved_at",
+    "started_at",
+    "waiting_since",
+    "waiting_set_by",
+    "resume_status",
+)
 
 
 def _move_waiting_clock(
@@ -1298,10 +1311,30 @@ def rebuild_status_periods(*, team: Team | None = None, using: str = "default") 
     if team is not None:
         periods = periods.filter(team=team)
         where, params = "AND i.team_id = %s", [team.pk]
+    issues = Issue.objects.using(using)
+    if team is not None:
+        issues = issues.filter(team=team)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         periods._raw_delete(using)
         cursor.execute(REBUILD_PERIODS_SQL.format(where=where), params)
-        return cursor.rowcount
+        count = cursor.rowcount
+        derive_started_at(issues)
+        return count
+
+
+def derive_started_at(issues: QuerySet[Issue]) -> int:
+    """Set `started_at` of `issues` from their periods: the earliest entry into a status
+    now in the in-progress category, or NULL. What _enter_status keeps, recomputed
+    where the periods or the categories changed under it. One UPDATE; returns the
+    number of issues written."""
+    first = (
+        StatusPeriod.objects.filter(issue=OuterRef("pk"), status__category=_IN_PROGRESS)
+        .order_by()
+        .values("issue")
+        .annotate(first=Min("entered_at"))
+        .values("first")
+    )
+    return issues.update(started_at=Subquery(first))
 
 
 def _refresh(target: Issue, source: Issue) -> None:

@@ -5,14 +5,16 @@ locks what it reads-then-writes, checks that `actor` is a team admin
 (`permissions.require(actor, "admin", team)`), validates, raising DomainError with
 the field at fault, then writes. A change that changes nothing returns None.
 
-Two writes here reach issue rows without going through issues/services.py, both on
+Three writes here reach issue rows without going through issues/services.py, both on
 purpose and both set-based:
 
 - changing a status's category between open and closed re-derives `resolved_at` of
   the issues in it (one UPDATE), so `Issue.open()` keeps agreeing with the category;
+  moving it into or out of in progress re-derives `started_at` of the issues that were
+  ever in it (services.derive_started_at, one UPDATE), so cycle times follow;
 - deleting a label removes it from the issues that carry it (the M2M rows).
 
-Neither writes IssueEvents: no one changed those issues, the team's workflow changed.
+None writes IssueEvents: no one changed those issues, the team's workflow changed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from django.utils import timezone
 from accounts import audit, permissions
 from accounts.models import Team
 
-from .models import Issue, IssueEvent, Label, Status
+from . import services
+from .models import Issue, IssueEvent, Label, Status, StatusPeriod
 from .services import DomainError
 
 Action = audit.Action
@@ -38,6 +41,7 @@ User = get_user_model()
 
 Category = Status.Category
 
+_IN_PROGRESS = Status.Category.IN_PROGRESS
 STATUS_NAME_MAX = Status._meta.get_field("name").max_length
 LABEL_NAME_MAX = Label._meta.get_field("name").max_length
 LABEL_DESCRIPTION_MAX = Label._meta.get_field("description").max_length
@@ -183,7 +187,7 @@ def update_status(
             _check_status_name_free(statuses, name, exclude=current)
             current.name = name
             changed.append("name")
-    was_closed = current.is_closed
+    was_closed, was_category = current.is_closed, current.category
     if category is not _UNSET:
         category = _clean_category(category)
         if category != current.category:
@@ -211,6 +215,11 @@ def update_status(
         )
     elif was_closed and not current.is_closed:
         Issue.objects.filter(status=current).update(resolved_at=None, version=F("version") + 1)
+    if _IN_PROGRESS in {was_category, current.category} and was_category != current.category:
+        # Which issues were ever in progress, and since when, changed with the category.
+        services.derive_started_at(
+            Issue.objects.filter(pk__in=StatusPeriod.objects.filter(status=current).values("issue"))
+        )
     _copy(status, current)
     return current
 

@@ -358,10 +358,16 @@ def test_category_flip_updates_resolved_at_of_the_issues_in_that_status(eng, ali
     with CaptureQueriesContext(connection) as queries:
         workflow.update_status(in_progress, category="done", actor=alice, now=now)
     issue_updates = [q for q in queries if q["sql"].startswith('UPDATE "issues_issue"')]
-    assert len(issue_updates) == 1
+    # Set-based: one UPDATE for the resolution dates, and (the status leaves the
+    # in-progress category) one for where the issues' cycle times start.
+    assert [q["sql"].split(" = ")[0].split('SET "')[1] for q in issue_updates] == [
+        'resolved_at"',
+        'started_at"',
+    ]
     for issue in working:
         issue.refresh_from_db()
         assert issue.resolved_at == now and issue.version == versions[issue.pk] + 1
+        assert issue.started_at is None  # no longer ever in progress
     assert Issue.objects.get(pk=done.pk).resolved_at == earlier
     assert Issue.objects.get(pk=elsewhere.pk).resolved_at is None
     assert Issue.objects.open().filter(status=in_progress).count() == 0

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Membership, Team
@@ -99,6 +99,31 @@ def test_demo_has_teams_people_in_every_role_and_customers(django_capture_on_com
     assert Notification.objects.count() == 0
 
 
+SWEEP_KINDS = [Kind.BECAME_STALE, Kind.STALE_ESCALATED, Kind.FOLLOW_UP_DUE]
+
+
+def test_the_seeded_past_was_swept_as_a_running_tracker_sweeps(demo):
+    """Each issue that went quiet was reported at the first sweep after it became
+    stale (and escalated at twice that); the first sweep after seeding finds only what
+    went quiet in the last minutes."""
+    every = dt.timedelta(microseconds=seed_demo.sweep_every_us())
+
+    def due(event) -> dt.datetime:
+        quiet = dt.datetime.fromisoformat(event.data["last_activity_at"])
+        times = 2 if event.kind == Kind.STALE_ESCALATED else 1
+        return quiet + times * dt.timedelta(days=event.data["stale_after_days"])
+
+    swept = list(IssueEvent.objects.filter(kind__in=SWEEP_KINDS[:2]))
+    assert {e.kind for e in swept} == set(SWEEP_KINDS[:2])
+    for event in swept:
+        assert dt.timedelta(0) < event.created_at - due(event) <= every
+
+    now = timezone.now()
+    services.sweep_stale(now=now)
+    for event in IssueEvent.objects.filter(created_at=now):
+        assert due(event) > now - every - dt.timedelta(minutes=1)  # since the last sweep
+
+
 def test_demo_history_is_believable(demo):
     now = timezone.now()
     assert first_event_kinds() == Counter({"created": Issue.objects.count()})
@@ -108,7 +133,9 @@ def test_demo_history_is_believable(demo):
     for times in by_issue.values():
         assert times == sorted(times)
         assert times[-1] <= now
-    for issue in Issue.objects.annotate(last=Max("events__created_at")):
+    # The sweeps' events are the system's, not activity: the clock keeps running.
+    activity = Max("events__created_at", filter=~Q(events__kind__in=SWEEP_KINDS))
+    for issue in Issue.objects.annotate(last=activity):
         assert issue.last_activity_at == issue.last
         assert issue.created_at == issue.events.get(kind=Kind.CREATED).created_at
     assert now - Issue.objects.order_by("created_at").first().created_at > dt.timedelta(days=120)
@@ -178,11 +205,14 @@ def test_bulk_mode_writes_issues_with_full_history():
     assert_gap_free_numbers()
     assert first_event_kinds() == Counter({"created": 300})
 
+    # The sweeps' events are neither edits (no version) nor activity.
+    by_people = ~Q(events__kind__in=SWEEP_KINDS)
     per_issue = Issue.objects.annotate(
         comments_n=Count("comments", distinct=True),
-        events_n=Count("events", distinct=True),
-        last=Max("events__created_at"),
+        events_n=Count("events", distinct=True, filter=by_people),
+        last=Max("events__created_at", filter=by_people),
     )
+    assert IssueEvent.objects.filter(kind__in=SWEEP_KINDS).exists()
     for issue in per_issue:
         assert issue.version == issue.events_n  # 1 + events after `created`
         assert issue.last_activity_at == issue.last
@@ -244,6 +274,10 @@ def test_bulk_rows_are_the_rows_the_services_write():
     assert len(in_bulk) == 30
     assert sum(len(row["periods"]) for row in in_bulk) > 30  # some issues moved
     assert sum(len(row["comments"]) for row in in_bulk) > 30
+    assert any(row["started_at"] for row in in_bulk)  # some went through in progress
+    kinds = {event[0] for row in in_bulk for event in row["events"]}
+    # Swept as they went quiet (a follow-up names the waiting clock it ran on).
+    assert {Kind.BECAME_STALE, Kind.STALE_ESCALATED, Kind.FOLLOW_UP_DUE} <= kinds
     for bulk, serviced in zip(in_bulk, through_services, strict=True):
         assert bulk == serviced
 
@@ -260,7 +294,8 @@ def search_words(document: str | None) -> dict[str, set[str]]:
 ISSUE_FIELDS = [
     "title", "description", "description_html", "kind", "priority", "reporter_id",
     "customer_count", "channel", "due_date", "created_at", "resolved_at", "last_activity_at",
-    "version",
+    "version", "started_at", "waiting_since", "waiting_set_by_id", "resume_status_id",
+    "stale_reported_for", "stale_escalated_for", "follow_up_reported_for",
 ]  # fmt: skip
 
 

@@ -154,3 +154,80 @@ def test_the_migration_backfills_what_the_services_write(eng, alice, bob, status
     with connection.cursor() as cursor:
         cursor.execute(backfill.BACKFILL)
     assert all_periods() == incremental
+
+
+# --- started_at: the first entry into an in-progress status ----------------------------
+
+
+def started(*issues) -> list:
+    from issues.models import Issue
+
+    return [Issue.objects.get(pk=i.pk).started_at for i in issues]
+
+
+def test_started_at_is_the_first_entry_into_in_progress_and_stays(eng, alice, bob, status):
+    issue = services.create_issue(eng, actor=alice, title="Crash", now=T0)
+    assert started(issue) == [None]
+    services.change_status(issue, to=status("In progress"), actor=bob, now=at(2))
+    assert started(issue) == [at(2)] and issue.started_at == at(2)
+    services.update_issue(issue, status=status("Resolved"), actor=alice, now=at(5))
+    services.change_status(issue, to=status("In progress"), actor=bob, now=at(7))  # reopen
+    assert started(issue) == [at(2)]
+
+
+def test_started_at_of_an_issue_created_in_progress_and_of_a_clamped_move(eng, alice, bob, status):
+    created = services.create_issue(
+        eng, actor=alice, title="A", now=T0, status=status("In progress")
+    )
+    moved = services.create_issue(eng, actor=alice, title="B", now=at(3))
+    services.change_status(moved, to=status("In progress"), actor=bob, now=at(1))  # earlier
+    assert started(created, moved) == [T0, at(3)]  # clamped to the open period's start
+
+
+def test_rebuilding_and_the_migration_derive_started_at_as_the_services_keep_it(
+    eng, ops, alice, bob, mallory, status
+):
+    import importlib
+
+    from django.db import connection
+
+    from issues.models import Issue
+
+    a = services.create_issue(eng, actor=alice, title="A", now=T0)
+    b = services.create_issue(eng, actor=bob, title="B", now=at(1), status=status("Triaged"))
+    c = services.create_issue(ops, actor=mallory, title="C", now=at(1))
+    services.change_status(a, to=status("In progress"), actor=bob, now=at(2))
+    services.change_status(a, to=status("Closed"), actor=bob, now=at(3))
+    services.change_status(a, to=status("In progress"), actor=bob, now=at(9))
+    services.change_status(b, to=status("In progress"), actor=bob, now=at(4))
+    kept = started(a, b, c)
+    assert kept == [at(2), at(4), None]
+
+    Issue.objects.update(started_at=at(99))
+    services.rebuild_status_periods(team=eng)
+    assert started(a, b) == kept[:2]
+    services.rebuild_status_periods()
+    assert started(a, b, c) == kept
+
+    migration = importlib.import_module("issues.migrations.0021_started_at_report_indexes")
+    Issue.objects.update(started_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FILL_STARTED_AT)
+    assert started(a, b, c) == kept
+
+
+def test_a_status_moving_into_or_out_of_in_progress_rederives_started_at(eng, alice, bob, status):
+    from issues import workflow
+
+    issue = services.create_issue(eng, actor=alice, title="A", now=T0)
+    services.change_status(issue, to=status("Triaged"), actor=bob, now=at(1))
+    services.change_status(issue, to=status("In progress"), actor=bob, now=at(2))
+    other = services.create_issue(eng, actor=alice, title="B", now=at(3))
+    assert started(issue, other) == [at(2), None]
+
+    workflow.update_status(status("Triaged"), category="in_progress", actor=alice)
+    assert started(issue, other) == [at(1), None]
+    workflow.update_status(status("In progress"), category="todo", actor=alice)
+    assert started(issue, other) == [at(1), None]
+    workflow.update_status(status("Triaged"), category="todo", actor=alice)
+    assert started(issue, other) == [None, None]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import heapq
 import json
 import math
 import multiprocessing
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -68,6 +70,9 @@ from issues.models import (
 User = get_user_model()
 Kind = IssueEvent.Kind
 Priority = Issue.Priority
+IN_PROGRESS = Status.Category.IN_PROGRESS
+WAITING = Status.Category.WAITING
+DAY_US = 86_400_000_000
 
 HISTORY_DAYS = 182
 DEMO_ISSUES = 300
@@ -596,44 +601,88 @@ class BulkPlan:
 def replay_through_services(
     plans: list[tuple[TeamPlan, list[Step]]], clock: Clock, disable: bool | None = True
 ) -> None:
-    """Replay every step through issues/services.py in time order."""
-    order = sorted(
-        (step[0], i, k) for i, (_, steps) in enumerate(plans) for k, step in enumerate(steps)
-    )
+    """Replay every step through issues/services.py in time order, and the sweeps
+    (services.sweep_stale and sweep_follow_ups) at each sweep time when one of them may
+    have something to write: after each step, the sweeps its issue's quiet spell falls
+    due at, if before its next step (a sweep with nothing due writes nothing, so the
+    other sweep times can be left out). At the same instant, steps go first."""
+    every = sweep_every_us()
+    end = clock.us(clock.span)
+    queue = [
+        (clock.us(step[0]), 0, step[0], i, k)
+        for i, (_, steps) in enumerate(plans)
+        for k, step in enumerate(steps)
+    ]
+    heapq.heapify(queue)
+    swept: set[int] = set()
     issues: dict[int, Issue] = {}
-    for v, i, k in tqdm(order, desc="history", unit="step", file=sys.stderr, disable=disable):
-        tp, steps = plans[i]
-        _, op, actor, args = steps[k]
-        now = clock.at(v)
-        if op == "create":
-            args = {key: value for key, value in args.items() if key != "html"}
-            issues[i] = services.create_issue(tp.team, actor=actor, now=now, **args)
+    progress = tqdm(total=len(queue), desc="history", unit="step", file=sys.stderr, disable=disable)
+    while queue:
+        t, sweep, v, i, k = heapq.heappop(queue)
+        if sweep:
+            services.sweep_stale(now=clock.datetime(t))
+            services.sweep_follow_ups(now=clock.datetime(t))
             continue
-        issue = issues[i]
-        if op == "comment":
-            services.add_comment(
-                issue, body=args["body"], public=args["public"], actor=actor, now=now
-            )
-        elif op == "status":
-            services.change_status(issue, to=args["to"], actor=actor, now=now)
-        elif op == "assign":
-            services.assign(issue, assignee=args["user"], actor=actor, now=now)
-        elif op == "unassign":
-            services.unassign(issue, assignee=args["user"], actor=actor, now=now)
-        elif op == "label":
-            services.set_labels(issue, labels=[args["label"]], mode="add", actor=actor, now=now)
-        elif op == "priority":
-            services.update_issue(issue, priority=args["priority"], actor=actor, now=now)
-        elif op == "customer":
-            services.add_customer(issue, customer=args["customer"], actor=actor, now=now)
-        elif op == "duplicate":
-            services.mark_duplicate(issue, of=issues[args["of"]], actor=actor, now=now)
-        elif op == "watch":
-            services.watch(issue, user=args["user"], actor=actor)
-        elif op == "update":
-            services.update_issue(issue, actor=actor, now=now, **args)
-        else:
-            raise AssertionError(op)
+        progress.update()
+        _replay_step(plans, issues, clock, v, i, k)
+        steps = plans[i][1]
+        until = clock.us(steps[k + 1][0]) if k + 1 < len(steps) else end
+        for at in _sweeps_due(issues[i], clock, every):
+            if t <= at < until and at not in swept:
+                swept.add(at)
+                heapq.heappush(queue, (at, 1, 0.0, -1, -1))
+    progress.close()
+
+
+def _sweeps_due(issue: Issue, clock: Clock, every: int) -> list[int]:
+    """The sweep times at which `issue`, as it is now, falls due: stale and escalated
+    for its current quiet spell, or a follow-up while it waits on a customer."""
+    after = issue.status.stale_after
+    if after is None or issue.resolved_at is not None:
+        return []
+    start, tick = clock.start, dt.timedelta(microseconds=1)
+    if issue.status.category == WAITING:
+        since = issue.waiting_since
+        return [] if since is None else [next_sweep((since - start + after) // tick, every)]
+    last = issue.last_activity_at - start
+    return [
+        next_sweep((last + after) // tick, every),
+        next_sweep((last + 2 * after) // tick, every),
+    ]
+
+
+def _replay_step(plans, issues: dict[int, Issue], clock: Clock, v: float, i: int, k: int) -> None:
+    """One step of one story through the services."""
+    tp, steps = plans[i]
+    _, op, actor, args = steps[k]
+    now = clock.at(v)
+    if op == "create":
+        args = {key: value for key, value in args.items() if key != "html"}
+        issues[i] = services.create_issue(tp.team, actor=actor, now=now, **args)
+        return
+    issue = issues[i]
+    if op == "comment":
+        services.add_comment(issue, body=args["body"], public=args["public"], actor=actor, now=now)
+    elif op == "status":
+        services.change_status(issue, to=args["to"], actor=actor, now=now)
+    elif op == "assign":
+        services.assign(issue, assignee=args["user"], actor=actor, now=now)
+    elif op == "unassign":
+        services.unassign(issue, assignee=args["user"], actor=actor, now=now)
+    elif op == "label":
+        services.set_labels(issue, labels=[args["label"]], mode="add", actor=actor, now=now)
+    elif op == "priority":
+        services.update_issue(issue, priority=args["priority"], actor=actor, now=now)
+    elif op == "customer":
+        services.add_customer(issue, customer=args["customer"], actor=actor, now=now)
+    elif op == "duplicate":
+        services.mark_duplicate(issue, of=issues[args["of"]], actor=actor, now=now)
+    elif op == "watch":
+        services.watch(issue, user=args["user"], actor=actor)
+    elif op == "update":
+        services.update_issue(issue, actor=actor, now=now, **args)
+    else:
+        raise AssertionError(op)
 
 
 # --- executing: in bulk ------------------------------------------------------------
@@ -663,6 +712,85 @@ class RowMaker:
         return instance
 
 
+# The sweeps of the seeded past. A tracker that had been running would have swept every
+# few minutes (settings' beat schedule) and reported each issue as it went quiet, then
+# escalated it, and reminded support of each customer gone silent: the history has those
+# events and the issues the sweeps' memory of them, so the first real sweep after seeding
+# finds only what went quiet since, as every later one does.
+def sweep_every_us() -> int:
+    """Microseconds between two sweeps, as the beat schedule runs them."""
+    every = settings.CELERY_BEAT_SCHEDULE["sweep-stale-issues"]["schedule"]
+    return every // dt.timedelta(microseconds=1)
+
+
+def next_sweep(us: int, every: int) -> int:
+    """The first sweep strictly after `us` (sweeps run at whole multiples of `every`
+    from the clock's start)."""
+    return (us // every + 1) * every
+
+
+class _Sweeps:
+    """What services.sweep_stale and sweep_follow_ups write about one issue over its
+    history, given its quiet spells in time order. Also keeps the waiting clock (as
+    services._move_waiting_clock), which the follow-ups run on."""
+
+    __slots__ = (
+        "escalated", "followed", "out", "reported", "reporter_id", "resume_status",
+        "waiting_set_by", "waiting_since", "writer",
+    )  # fmt: skip
+
+    def __init__(self, writer: BulkWriter, out, reporter_id: int | None):
+        self.writer, self.out, self.reporter_id = writer, out, reporter_id
+        self.reported = self.escalated = self.followed = None
+        self.waiting_since = self.waiting_set_by = self.resume_status = None
+
+    def moved(self, previous: Status, to: Status, t: int, actor_id: int | None) -> None:
+        if to.category == WAITING and previous.category != WAITING:
+            self.waiting_since, self.waiting_set_by = t, actor_id
+            self.resume_status = None if previous.is_closed else previous.id
+        elif to.category != WAITING:
+            self.waiting_since = self.waiting_set_by = self.resume_status = None
+
+    def until(self, end: int, status: Status, last: int) -> None:
+        """The sweeps before `end` (the next activity, or the seeding's now) in the spell
+        that has been quiet since `last` in `status`."""
+        after = self.writer.stale_us(status)
+        if after is None:
+            return
+        every, out = self.writer.sweep_every, self.out
+        if status.category == WAITING:
+            since = self.waiting_since
+            if since is None or self.followed == since:
+                return
+            at = next_sweep(since + after, every)
+            if at < end:
+                follower = self.waiting_set_by or self.reporter_id
+                out.event(None, Kind.FOLLOW_UP_DUE, at, None, None, None, None, {
+                    "status": status.name,
+                    "waiting_since": self.writer.clock.datetime(since).isoformat(),
+                    "quiet_days": (at - since) // DAY_US,
+                    "notify": [follower] if follower else [],
+                })  # fmt: skip
+                self.followed = since
+            return
+        for kind, due in ((Kind.BECAME_STALE, after), (Kind.STALE_ESCALATED, 2 * after)):
+            done = self.reported if kind == Kind.BECAME_STALE else self.escalated
+            at = next_sweep(last + due, every)
+            if done == last or at >= end:
+                continue
+            out.event(None, kind, at, None, None, None, None, {
+                "status": status.name,
+                "category": status.category,
+                "quiet_days": (at - last) // DAY_US,
+                "stale_after_days": after // DAY_US,
+                "last_activity_at": self.writer.clock.datetime(last).isoformat(),
+            })  # fmt: skip
+            if kind == Kind.BECAME_STALE:
+                self.reported = last
+            else:
+                self.escalated = last
+
+
 class BulkWriter:
     """Writes planned stories with bulk_create, row for row what the services would
     write had each step been one service call (so version = 1 + events after `created`).
@@ -674,7 +802,8 @@ class BulkWriter:
             Issue,
             "team_id number title description description_html kind priority status_id "
             "reporter_id customer_count channel due_date duplicate_of_id created_at resolved_at "
-            "last_activity_at version",
+            "last_activity_at version started_at waiting_since waiting_set_by_id "
+            "resume_status_id stale_reported_for stale_escalated_for follow_up_reported_for",
         )
         self.comment = RowMaker(
             Comment, "issue_id author_id body body_html is_public created_at edited_at"
@@ -695,6 +824,19 @@ class BulkWriter:
         # Event data that repeats (all but `created`'s), made once: the same dict for
         # the same change. Nothing changes them after story() returns.
         self._data: dict[tuple, dict] = {}
+        self.sweep_every = sweep_every_us()
+        self._stale_us: dict[int, int | None] = {}
+
+    def stale_us(self, status: Status) -> int | None:
+        """The microseconds after which an issue in `status` is swept (stale, or due a
+        follow-up when waiting); None where no sweep looks (closed, or no clock)."""
+        try:
+            return self._stale_us[status.id]
+        except KeyError:
+            after = None if status.is_closed or status.stale_after is None else status.stale_after
+            value = None if after is None else after // dt.timedelta(microseconds=1)
+            self._stale_us[status.id] = value
+            return value
 
     def story(self, tp: TeamPlan, steps: list[Step], out) -> None:
         """Hand the rows of one story to `out`, times in microseconds from the clock's
@@ -740,10 +882,14 @@ class BulkWriter:
         watcher_ids = {reporter_id} if reporter_id else set()
         assignments: dict[int, tuple] = {}
         resolved_at, last_activity, version = None, t0, 1
+        # As services._enter_status: the first entry into an in-progress status.
+        started_at = t0 if status.category == IN_PROGRESS else None
+        sweeps = _Sweeps(self, out, reporter_id)
         shared = self._data
         for v, op, actor, args in steps[1:]:
             t = us(v)
             actor_id = actor.id if actor else None
+            before = status
             if op == "comment":
                 public = args["public"]
                 data = shared.get((op, public))
@@ -770,6 +916,9 @@ class BulkWriter:
                 periods[-1][2] = entered
                 periods.append([to.id, entered, None, actor_id, event])
                 resolved_at = (resolved_at or t) if to.is_closed else None
+                if started_at is None and to.category == IN_PROGRESS:
+                    started_at = entered
+                sweeps.moved(status, to, t, actor_id)
                 status = to
             elif op in {"assign", "unassign"}:
                 user = args["user"]
@@ -814,8 +963,11 @@ class BulkWriter:
                 customers[new.id] = (new.id, actor_id, t)
             else:
                 raise AssertionError(f"bulk mode cannot write {op!r}")
+            # The step ended a quiet spell (or went on with one, dated out of order).
+            sweeps.until(t, before, last_activity)
             version += 1
             last_activity = max(last_activity, t)
+        sweeps.until(self.clock.us(self.clock.span), status, last_activity)
         fields = (
             tp.team.id,
             a["title"],
@@ -833,6 +985,13 @@ class BulkWriter:
             resolved_at,
             last_activity,
             version,
+            started_at,
+            sweeps.waiting_since,
+            sweeps.waiting_set_by,
+            sweeps.resume_status,
+            sweeps.reported,
+            sweeps.escalated,
+            sweeps.followed,
         )
         out.issue(
             tp,
@@ -944,7 +1103,9 @@ class _Chunk:
     def issue(self, tp, fields, assignments, labels, watchers, customers, periods) -> None:
         w, when = self.writer, self.when
         team_id, *rest = fields
-        *rest, t0, resolved_at, last_activity, version = rest
+        rest, times = rest[:-11], rest[-11:]
+        t0, resolved_at, last_activity, version, started_at, *times = times
+        waiting_since, waiting_set_by, resume_status, *swept = times
         self.teams.append(tp)
         self.issues.append(
             w.issue(
@@ -955,6 +1116,11 @@ class _Chunk:
                 None if resolved_at is None else when(resolved_at),
                 when(last_activity),
                 version,
+                None if started_at is None else when(started_at),
+                None if waiting_since is None else when(waiting_since),
+                waiting_set_by,
+                resume_status,
+                *(None if at is None else when(at) for at in swept),
             )
         )
         self.others.append(
@@ -1171,7 +1337,8 @@ class CopyRows:
             Issue,
             "id team_id number title description description_html kind priority status_id "
             "reporter_id customer_count channel due_date duplicate_of_id created_at "
-            "resolved_at last_activity_at version",
+            "resolved_at last_activity_at version started_at waiting_since waiting_set_by_id "
+            "resume_status_id stale_reported_for stale_escalated_for follow_up_reported_for",
             skip=("search_vector",),
             table=STAGED_ISSUES,
         )
@@ -1288,7 +1455,8 @@ class CopyRows:
     def issue(self, tp, fields, assignments, labels, watchers, customers, periods) -> None:
         (team_id, title, description, html, kind, priority, status_id, reporter_id) = fields[:8]
         (customer_count, channel, due_date, _, created_at, resolved_at) = fields[8:14]
-        last_activity_at, version = fields[14:]
+        last_activity_at, version, started_at, waiting_since = fields[14:18]
+        waiting_set_by, resume_status, *swept = fields[18:]
         number = self.numbers[team_id]
         self.numbers[team_id] = number + 1
         issue_id, iso, esc, tails, null = self.issue_id, self.iso, self._escaped, self.tails, r"\N"
@@ -1298,7 +1466,12 @@ class CopyRows:
             f"{null if reporter_id is None else reporter_id}\t{customer_count}\t{channel}\t"
             f"{null if due_date is None else due_date.isoformat()}\t\\N\t{iso(created_at)}\t"
             f"{null if resolved_at is None else iso(resolved_at)}\t{iso(last_activity_at)}\t"
-            f"{version}{tails[0]}\t{self.document(description, self.bodies)}\n"
+            f"{version}\t{null if started_at is None else iso(started_at)}\t"
+            f"{null if waiting_since is None else iso(waiting_since)}\t"
+            f"{null if waiting_set_by is None else waiting_set_by}\t"
+            f"{null if resume_status is None else resume_status}\t"
+            + "\t".join(null if at is None else iso(at) for at in swept)
+            + f"{tails[0]}\t{self.document(description, self.bodies)}\n"
         )
         out = self.out
         for status, entered, left, by, event in periods:
