@@ -46,8 +46,10 @@ def stale_sweep(db_pid: int, repeats: int) -> dict:
     """The stale sweep task over all open issues, twice in one transaction that is then
     rolled back (so every repeat, and the next run, sees the same data):
 
-    - first: the data as seeded, where every issue that went quiet is still unreported,
-      so the sweep writes an event for each (what the first sweep after an import does);
+    - first: the data as seeded. seed_demo writes the past as a running tracker swept
+      it (each quiet spell reported at the first sweep after it went stale), so this
+      sweep finds what went quiet since the seeding: a few issues right after it, more
+      the older a reused dataset is (a tracker that was down that long);
     - again: right after, nothing new is due (what every later beat finds).
     """
     from notifications.tasks import sweep_stale_issues

@@ -160,9 +160,10 @@ def evaluate(result: dict, other: dict | None = None) -> list[dict]:
         from issues.services import STALE_SWEEP_BATCH
 
         # Judged on the sweep as it runs every few minutes. The task runs two sweeps
-        # (gone quiet; waiting on the customer too long). A backlog (the first sweep
-        # after an import) is detected one batch per transaction, so that its row locks
-        # never last long: one detection query per STALE_SWEEP_BATCH issues, shown too.
+        # (gone quiet; waiting on the customer too long). A backlog (what went quiet
+        # while a reused dataset aged) is detected one batch per transaction, so that
+        # its row locks never last long: one detection query per STALE_SWEEP_BATCH
+        # issues, shown too.
         detection = sweep["again"]["summary"]["detection_queries"]["max"]
         backlog = sweep["first"]["summary"]["detection_queries"]["max"]
         verdict, by = _at_most(detection, 2, "queries")

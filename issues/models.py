@@ -700,6 +700,13 @@ class StatusPeriod(models.Model):
             models.Index(
                 fields=["team", "left_at"], include=["status"], name="issues_period_team_out_idx"
             ),
+            # Time in status groups a team's periods by status: read in that order, its
+            # aggregate needs no sort of them first (at 1M issues, 1.1M periods a year).
+            models.Index(
+                fields=["team", "status", "entered_at"],
+                include=["left_at", "issue"],
+                name="issues_period_team_status_idx",
+            ),
             # An issue's bar, and its first in-progress entry (cycle time).
             models.Index(fields=["issue", "entered_at"], name="issues_period_issue_idx"),
         ]
