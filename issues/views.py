@@ -4,6 +4,8 @@ requests get the page's partial; plain requests get the page or a redirect."""
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -85,7 +87,8 @@ class RowCountedPaginator(Paginator):
     to carry it and counts the usual way."""
 
     def page(self, number):
-        number = self.validate_number_format(number)
+        # Checked as Paginator checks it, but against no last page: the count comes after.
+        number = self._validate_number(number, math.inf)
         bottom = (number - 1) * self.per_page
         rows = list(
             self.object_list.annotate(total_rows=Window(Count("pk")))[
@@ -96,18 +99,6 @@ class RowCountedPaginator(Paginator):
             return super().page(number)
         self.__dict__["count"] = rows[0].total_rows
         return self._get_page(rows, number, self)
-
-    def validate_number_format(self, number) -> int:
-        """The page number as an int of at least 1 (PageNotAnInteger or EmptyPage)."""
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError) as e:
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from e
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        return number
 
 
 def _page(request, issues):

@@ -5,8 +5,8 @@ locks what it reads-then-writes, checks that `actor` is a team admin
 (`permissions.require(actor, "admin", team)`), validates, raising DomainError with
 the field at fault, then writes. A change that changes nothing returns None.
 
-Three writes here reach issue rows without going through issues/services.py, both on
-purpose and both set-based:
+Three writes here reach issue rows without going through issues/services.py, all on
+purpose and all set-based:
 
 - changing a status's category between open and closed re-derives `resolved_at` of
   the issues in it (one UPDATE), so `Issue.open()` keeps agreeing with the category;
@@ -41,7 +41,6 @@ User = get_user_model()
 
 Category = Status.Category
 
-_IN_PROGRESS = Status.Category.IN_PROGRESS
 STATUS_NAME_MAX = Status._meta.get_field("name").max_length
 LABEL_NAME_MAX = Label._meta.get_field("name").max_length
 LABEL_DESCRIPTION_MAX = Label._meta.get_field("description").max_length
@@ -215,7 +214,8 @@ def update_status(
         )
     elif was_closed and not current.is_closed:
         Issue.objects.filter(status=current).update(resolved_at=None, version=F("version") + 1)
-    if _IN_PROGRESS in {was_category, current.category} and was_category != current.category:
+    moved = {was_category, current.category}
+    if Category.IN_PROGRESS in moved and len(moved) == 2:
         # Which issues were ever in progress, and since when, changed with the category.
         services.derive_started_at(
             Issue.objects.filter(pk__in=StatusPeriod.objects.filter(status=current).values("issue"))
