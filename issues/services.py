@@ -1366,6 +1366,31 @@ _SWEEP_COLUMNS = (
 )
 
 
+def stale_event_data(status: Status, last_activity_at: dt.datetime, now: dt.datetime) -> dict:
+    """What a `became_stale` or `stale_escalated` event written at `now` says of an issue
+    quiet since `last_activity_at` in `status` (seed_demo writes the seeded past's)."""
+    return {
+        "status": status.name,
+        "category": status.category,
+        "quiet_days": (now - last_activity_at).days,
+        "stale_after_days": status.stale_after.days,
+        "last_activity_at": last_activity_at.isoformat(),
+    }
+
+
+def follow_up_event_data(
+    status: Status, waiting_since: dt.datetime, follower_id: int | None, now: dt.datetime
+) -> dict:
+    """What a `follow_up_due` event written at `now` says of an issue waiting on the
+    customer in `status` since `waiting_since`, for `follower_id` to follow up."""
+    return {
+        "status": status.name,
+        "waiting_since": waiting_since.isoformat(),
+        "quiet_days": (now - waiting_since).days,
+        "notify": [follower_id] if follower_id else [],
+    }
+
+
 def sweep_stale(*, now: dt.datetime | None = None) -> int:
     """Record issues that went quiet, once per quiet spell; escalate at twice the time.
 
@@ -1419,14 +1444,7 @@ def sweep_stale(*, now: dt.datetime | None = None) -> int:
             reported: list[int] = []
             escalated: list[int] = []
             for issue in due:
-                quiet = now - issue.last_activity_at
-                data = {
-                    "status": issue.status.name,
-                    "category": issue.status.category,
-                    "quiet_days": quiet.days,
-                    "stale_after_days": issue.status.stale_after.days,
-                    "last_activity_at": issue.last_activity_at.isoformat(),
-                }
+                data = stale_event_data(issue.status, issue.last_activity_at, now)
                 if issue.stale_reported_for != issue.last_activity_at:
                     events.append(_event(issue, None, Kind.BECAME_STALE, now, data=data))
                     reported.append(issue.pk)
@@ -1487,12 +1505,7 @@ def sweep_follow_ups(*, now: dt.datetime | None = None) -> int:
         events = []
         for issue in due:
             follower = issue.waiting_set_by_id or issue.reporter_id
-            data = {
-                "status": issue.status.name,
-                "waiting_since": issue.waiting_since.isoformat(),
-                "quiet_days": (now - issue.waiting_since).days,
-                "notify": [follower] if follower else [],
-            }
+            data = follow_up_event_data(issue.status, issue.waiting_since, follower, now)
             events.append(_record(issue, None, Kind.FOLLOW_UP_DUE, now, data=data))
             issue.follow_up_reported_for = issue.waiting_since
             issue.save(update_fields=["follow_up_reported_for"])

@@ -72,7 +72,6 @@ Kind = IssueEvent.Kind
 Priority = Issue.Priority
 IN_PROGRESS = Status.Category.IN_PROGRESS
 WAITING = Status.Category.WAITING
-DAY_US = 86_400_000_000
 
 HISTORY_DAYS = 182
 DEMO_ISSUES = 300
@@ -757,7 +756,7 @@ class _Sweeps:
         after = self.writer.stale_us(status)
         if after is None:
             return
-        every, out = self.writer.sweep_every, self.out
+        every, out, when = self.writer.sweep_every, self.out, self.writer.clock.datetime
         if status.category == WAITING:
             since = self.waiting_since
             if since is None or self.followed == since:
@@ -765,12 +764,8 @@ class _Sweeps:
             at = next_sweep(since + after, every)
             if at < end:
                 follower = self.waiting_set_by or self.reporter_id
-                out.event(None, Kind.FOLLOW_UP_DUE, at, None, None, None, None, {
-                    "status": status.name,
-                    "waiting_since": self.writer.clock.datetime(since).isoformat(),
-                    "quiet_days": (at - since) // DAY_US,
-                    "notify": [follower] if follower else [],
-                })  # fmt: skip
+                data = services.follow_up_event_data(status, when(since), follower, when(at))
+                out.event(None, Kind.FOLLOW_UP_DUE, at, None, None, None, None, data)
                 self.followed = since
             return
         for kind, due in ((Kind.BECAME_STALE, after), (Kind.STALE_ESCALATED, 2 * after)):
@@ -778,13 +773,8 @@ class _Sweeps:
             at = next_sweep(last + due, every)
             if done == last or at >= end:
                 continue
-            out.event(None, kind, at, None, None, None, None, {
-                "status": status.name,
-                "category": status.category,
-                "quiet_days": (at - last) // DAY_US,
-                "stale_after_days": after // DAY_US,
-                "last_activity_at": self.writer.clock.datetime(last).isoformat(),
-            })  # fmt: skip
+            data = services.stale_event_data(status, when(last), when(at))
+            out.event(None, kind, at, None, None, None, None, data)
             if kind == Kind.BECAME_STALE:
                 self.reported = last
             else:
