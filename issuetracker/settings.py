@@ -196,7 +196,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = True
+# The app speaks English only (issues/humane.py says the same of its dates). With
+# translation on, every gettext, date and number format looked up the active language
+# through a context-local: ~400 lookups per list page, 10% of its CPU, to find en-us.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
