@@ -18,6 +18,16 @@ The spec (JSON on stdin):
      "cpu": {"app": <pid>, "db": <pid>}}
 Connection i sends requests[(i + k) % len(requests)] as its k-th request; "{n}" in a body
 becomes a value unique to that request.
+
+With "workers": W and "place": {"path": ...} in the spec, each connection is placed
+before it is used: it sends that (cheap) request and reads `X-Bench-Worker` (the pid
+that answered); while that worker already holds its share of the connections (c / W,
+rounded up), it reconnects. Keep-alive connections stay with the worker that accepted
+them, and the kernel hands four connections to two workers at random: one worker
+often held three or all four, so half the cores idled while the measured requests
+queued on one GIL (at c=4 the same build measured 14 and 25 req/s in turn). Many users
+spread over the workers; the placement gives the benchmark's few connections that
+spread. The result says how the connections ended up ("placement").
 """
 
 from __future__ import annotations
@@ -101,17 +111,81 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, st
     return int(parts[1]), headers, body
 
 
+PLACE_ATTEMPTS = 50  # reconnects per connection before it takes any worker
+
+
+class Placement:
+    """Which worker holds how many of the connections, and how full each may get."""
+
+    def __init__(self, spec: dict):
+        workers = spec.get("workers") or 0
+        place = spec.get("place")
+        self.request = encode({"method": "GET", **place}, spec["port"], "") if place else None
+        self.share = -(-spec["concurrency"] // workers) if workers and place else None
+        self.held: Counter = Counter()
+        self.reconnects = 0
+        self.unplaced = 0
+        self.spread: list[int] = []
+
+    def take(self, worker: str | None, *, anyway: bool = False) -> bool:
+        if self.share is not None and worker and not anyway and self.held[worker] >= self.share:
+            return False
+        if worker:
+            self.held[worker] += 1
+            # As the connections are while they are used (they close at the end).
+            self.spread = sorted(self.held.values(), reverse=True)
+        return True
+
+    def release(self, worker: str | None) -> None:
+        if worker and self.held[worker] > 0:
+            self.held[worker] -= 1
+
+    def report(self) -> dict:
+        return {
+            "share": self.share,
+            "connections_per_worker": self.spread,
+            "reconnects": self.reconnects,
+            "unplaced": self.unplaced,
+        }
+
+
 class Connection:
-    def __init__(self, port: int):
+    def __init__(self, port: int, placement: Placement | None = None):
         self.port = port
+        self.placement = placement
+        self.worker: str | None = None
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(
+            "127.0.0.1", self.port, limit=READ_LIMIT
+        )
+
+    async def _place(self) -> None:
+        placement = self.placement
+        for attempt in range(PLACE_ATTEMPTS):
+            await self._open()
+            self.writer.write(placement.request)
+            await self.writer.drain()
+            _, headers, _ = await read_response(self.reader)
+            worker = headers.get("x-bench-worker")
+            last = attempt == PLACE_ATTEMPTS - 1
+            if headers.get("connection", "").lower() != "close" and placement.take(
+                worker, anyway=last
+            ):
+                self.worker = worker
+                placement.unplaced += last
+                return
+            placement.reconnects += 1
+            self.close()
+
     async def send(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(
-                "127.0.0.1", self.port, limit=READ_LIMIT
-            )
+            if self.placement is not None and self.placement.request is not None:
+                await self._place()
+            else:
+                await self._open()
         self.writer.write(raw)
         await self.writer.drain()
         status, headers, body = await read_response(self.reader)
@@ -122,12 +196,17 @@ class Connection:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        if self.placement is not None:
+            self.placement.release(self.worker)
+        self.worker = None
         self.reader = self.writer = None
 
 
-async def user(index: int, spec: dict, window: Window, stop_at: float) -> None:
+async def user(
+    index: int, spec: dict, window: Window, stop_at: float, placement: Placement
+) -> None:
     requests, port, timeout = spec["requests"], spec["port"], spec.get("timeout", 60)
-    connection = Connection(port)
+    connection = Connection(port, placement)
     sent = 0
     while time.perf_counter() < stop_at:
         request = requests[(index + sent) % len(requests)]
@@ -160,6 +239,7 @@ async def run(spec: dict) -> dict:
     window.end = window.start + spec["duration"]
     roots = {name: int(pid) for name, pid in spec.get("cpu", {}).items() if pid}
     readings: dict[str, dict[str, float]] = {}
+    placement = Placement(spec)
 
     async def read_cpu(at: float, label: str) -> None:
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
@@ -167,7 +247,7 @@ async def run(spec: dict) -> dict:
         reading["client"] = own_cpu_seconds()
         readings[label] = {**reading, "at": time.perf_counter()}
 
-    users = [user(i, spec, window, window.end) for i in range(spec["concurrency"])]
+    users = [user(i, spec, window, window.end, placement) for i in range(spec["concurrency"])]
     await asyncio.gather(read_cpu(window.start, "start"), read_cpu(window.end, "end"), *users)
     start, end = readings["start"], readings["end"]
     return {
@@ -179,6 +259,7 @@ async def run(spec: dict) -> dict:
         "queries": {str(k): v for k, v in window.queries.items()},
         "errors": dict(window.errors),
         "cpu_seconds": {name: end[name] - start[name] for name in start if name != "at"},
+        "placement": placement.report(),
     }
 
 

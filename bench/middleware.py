@@ -1,6 +1,8 @@
 """Counts the SQL queries of each request and says so in a response header (bench only).
 
-`X-Bench-Queries: <n>` on every response. A request that sends `X-Bench-Capture: 1` also
+`X-Bench-Queries: <n>` and `X-Bench-Worker: <pid>` (the gunicorn worker that answered,
+which the load process uses to spread its connections over the workers) on every
+response. A request that sends `X-Bench-Capture: 1` also
 gets `X-Bench-SQL`: the statements as the server sent them (parameters bound), base64 of
 zlib-compressed JSON, which the benchmark replays under EXPLAIN ANALYZE (floor a).
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import zlib
 from collections.abc import Callable
 
@@ -19,6 +22,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 COUNT_HEADER = "X-Bench-Queries"
+WORKER_HEADER = "X-Bench-Worker"
 CAPTURE_HEADER = "X-Bench-Capture"
 CAPTURE_META = "HTTP_X_BENCH_CAPTURE"
 SQL_HEADER = "X-Bench-SQL"
@@ -70,6 +74,7 @@ class QueryCountMiddleware:
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
         response[COUNT_HEADER] = str(counter.count)
+        response[WORKER_HEADER] = str(os.getpid())
         if capture:
             response[SQL_HEADER] = encode_statements(counter.statements)
         return response

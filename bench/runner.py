@@ -25,6 +25,7 @@ ALL_OPS = (
     "reports-page", "status-periods-api", "stale-sweep", "report-queries",
 )  # fmt: skip
 FLOOR_OPS = ("floor-json", "floor-template")
+PLACE_PATH = "/bench/floor/json/"  # what the load process asks to learn a connection's worker
 WORKERS, THREADS, WORKER_CONCURRENCY = 2, 4, 2
 DRAIN_TIMEOUT = 120.0
 
@@ -299,6 +300,7 @@ def run_load(world, args, ops, auth, port, pids) -> dict:
                                       "headers": headers_for(op, auth), "body": op.body,
                                       "expect": op.expect}],
                         "cpu": {**pids, **({"worker": worker.pid} if worker else {})},
+                        "workers": WORKERS, "place": {"path": PLACE_PATH},
                     }  # fmt: skip
                     sessions = db_sessions(world)
                     raw = run_point(spec)
@@ -515,6 +517,36 @@ def notes(result: dict, overhead_us: float) -> list[str]:
                     "connections per request (counted from pg_stat_database.sessions over "
                     "the point, the worker's notification tasks included)."
                 )
+    spread_out = [
+        (placement, name, c)
+        for name, op in ops.items()
+        for c, point in op["points"].items()
+        for placement in [run.get("placement") for run in point.get("runs", [])]
+        if placement
+    ]
+    uneven = [
+        (p, name, c)
+        for p, name, c in spread_out
+        if p["share"] and max(p["connections_per_worker"], default=0) > p["share"]
+    ]
+    if spread_out:
+        reconnects = sum(p["reconnects"] for p, _, _ in spread_out)
+        lines.append(
+            f"Each point's keep-alive connections were spread over the {WORKERS} gunicorn "
+            f"workers before use (at most c/{WORKERS} per worker; {reconnects} reconnects in "
+            "all): the kernel hands a few long-lived connections to the workers at random, "
+            "and one worker holding most of them left a core idle. "
+            + (
+                "Points where a worker still held more than its share: "
+                + ", ".join(
+                    f"{name} c={c} ({'/'.join(map(str, p['connections_per_worker']))})"
+                    for p, name, c in uneven
+                )
+                + "."
+                if uneven
+                else "Every point ended evenly spread."
+            )
+        )
     if client_share:
         worst = max(client_share)
         lines.append(

@@ -58,6 +58,7 @@ def summarize(raw: dict, duration: float) -> dict:
         "queries_min": min(queries, default=None),
         "queries_max": max(queries, default=None),
         **{f"{name}_cpu_ms": _per_request_ms(cpu.get(name), count) for name in sorted(cpu)},
+        "placement": raw.get("placement"),
     }
 
 

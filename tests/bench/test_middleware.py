@@ -1,6 +1,7 @@
 """The bench-only query-count middleware and floor views, under the bench settings."""
 
 import json
+import os
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from bench import settings as bench_settings
-from bench.middleware import COUNT_HEADER, SQL_HEADER, decode_statements
+from bench.middleware import COUNT_HEADER, SQL_HEADER, WORKER_HEADER, decode_statements
 from issues import services
 
 
@@ -33,6 +34,7 @@ def test_each_response_says_how_many_queries_its_request_ran(team_list):
     assert response.status_code == 200
     assert len(queries) > 3
     assert response[COUNT_HEADER] == str(len(queries))
+    assert response[WORKER_HEADER] == str(os.getpid())  # the load process spreads by it
     assert SQL_HEADER not in response
 
 
