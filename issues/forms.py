@@ -302,6 +302,9 @@ class QuickLogForm(forms.Form):
 
 REPORT_DEFAULT_DAYS = 90
 REPORT_MAX_DAYS = 731  # two years of weekly buckets keep every chart readable
+# The dates a window may use: far enough from date.min and date.max that the default
+# start (end - 89 days), the day after the end and local midnights stay dates.
+REPORT_EARLIEST, REPORT_LATEST = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 
 class ReportFilterForm(forms.Form):
@@ -336,6 +339,20 @@ class ReportFilterForm(forms.Form):
 
     def clean_label(self):
         return [self.labels[name.lower()] for name in self.cleaned_data["label"]]
+
+    def _clean_day(self, name: str):
+        day = self.cleaned_data[name]
+        if day is not None and not REPORT_EARLIEST <= day <= REPORT_LATEST:
+            raise forms.ValidationError(
+                f"Choose a date from {REPORT_EARLIEST:%Y-%m-%d} to {REPORT_LATEST:%Y-%m-%d}."
+            )
+        return day
+
+    def clean_start(self):
+        return self._clean_day("start")
+
+    def clean_end(self):
+        return self._clean_day("end")
 
     def clean(self):
         data = super().clean()

@@ -79,6 +79,8 @@ def test_an_unknown_csv_report_is_404(client_for, vera, eng):
     [
         ({"start": "2026-13-01"}, "Enter a valid date."),
         ({"start": "2026-03-10", "end": "2026-03-01"}, "The end date is before the start date."),
+        ({"end": "0001-01-01"}, "Choose a date from 1900-01-01 to 9998-12-31."),
+        ({"start": "9999-12-31"}, "Choose a date from 1900-01-01 to 9998-12-31."),
         ({"priority": "critical"}, "Select a valid choice."),
         ({"customer": "maybe"}, "Select a valid choice."),
     ],
