@@ -138,7 +138,7 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     team = issue.team
     statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
     team_labels = list(team.labels.order_by("name"))
-    members = list(list_team_members(team))
+    members = list(list_team_members(team).only(*MEMBER_PICKER_FIELDS))
     watchers = Issue.watchers.through.objects.filter(issue_id=OuterRef("pk"))
     facts = (
         with_link_ids(Issue.objects.filter(pk=issue.pk))
@@ -207,7 +207,7 @@ def list_team_issues(team: Team, *, user, params, now=None):
     pickers = {
         "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
         "labels": list(team.labels.order_by("name")),
-        "members": list(list_team_members(team)),
+        "members": list(list_team_members(team).only(*MEMBER_PICKER_FIELDS)),
     }
     filterset = IssueFilterSet(
         params,
@@ -329,6 +329,10 @@ def list_saved_views(team: Team, user):
     from .models import SavedView
 
     return SavedView.objects.filter(team=team, owner=user).order_by("name")
+
+
+# What pickers, rows and the timeline show of a member: the handle and the name.
+MEMBER_PICKER_FIELDS = ("username", "display_name", "first_name", "last_name")
 
 
 def list_team_members(team: Team):

@@ -137,9 +137,9 @@ def issue_row(issue: Issue, triage: bool) -> str:
     and tests/e2e/test_xss.py hold the escaping of every text shown."""
     key = _e(issue.key)
     url = _e(issue.get_absolute_url())
-    now = timezone.now()
-    created = timezone.localtime(issue.created_at)
-    active = timezone.localtime(issue.last_activity_at)
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    created = issue.created_at.astimezone(zone)
+    active = issue.last_activity_at.astimezone(zone)
     status = issue.status
     count = issue.customer_count
     select = (
