@@ -131,8 +131,9 @@ def get_home(user) -> dict:
 def get_issue_detail(issue: Issue, *, user=None) -> dict:
     """Everything the issue page shows, in a fixed number of queries whatever the length
     of the history: the team's pickers (statuses, labels, assignable members), which also
-    name the issue's labels and assignees; watcher facts; affected customers; the
-    timeline (events with their comments, in time order); attachments."""
+    name the issue's labels and assignees and the timeline's people and statuses; watcher
+    facts; affected customers; the timeline (events with their comments, in time order);
+    attachments. One more for the people named who are not members, whoever they are."""
     from django.db.models import Exists, OuterRef, prefetch_related_objects
 
     team = issue.team
@@ -151,7 +152,6 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     )
     issue.watcher_count, issue.is_watching = facts["watcher_count"], facts["is_watching"]
     issue.assignee_ids, issue.label_ids = facts["assignee_ids"], facts["label_ids"]
-    attach_links([issue], members=members, labels=team_labels)
     prefetch_related_objects(
         [issue],
         Prefetch(
@@ -164,11 +164,18 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     )
     timeline = list(
         IssueEvent.objects.filter(issue=issue)
-        .select_related(
-            "actor", "from_status", "to_status", "subject_user", "comment", "comment__customer"
-        )
+        .select_related("comment", "comment__customer")
         .order_by("created_at", "id")
     )
+    # Whoever the page names and the members do not include (a former member assigned or
+    # in the history) is read in one query, for the assignees and the timeline together.
+    people = name_timeline(
+        timeline,
+        people=[*members, issue.reporter] if issue.reporter_id else members,
+        statuses=statuses,
+        also=link_ids(issue.assignee_ids),
+    )
+    attach_links([issue], members=people, labels=team_labels)
     attachment_list = list(list_attachments(issue))
     by_comment: dict[int, list[Attachment]] = {}
     for attachment in attachment_list:
@@ -247,6 +254,11 @@ def with_link_ids(issues):
     )
 
 
+def link_ids(text: str | None) -> list[int]:
+    """The ids of a `with_link_ids` annotation ("3,7,12")."""
+    return [int(i) for i in (text or "").split(",") if i]
+
+
 def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
     """Set `assignee_list` (by username) and `label_list` (by name) on issues loaded
     `with_link_ids`, resolving ids through `members` and `labels`. Anyone not among
@@ -261,9 +273,7 @@ def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
         for issue in issues:
             issue.team, issue.status = team, by_pk[issue.status_id]
 
-    def ids(text):
-        return [int(i) for i in (text or "").split(",") if i]
-
+    ids = link_ids
     missing_people = {i for issue in issues for i in ids(issue.assignee_ids)} - people.keys()
     missing_tags = {i for issue in issues for i in ids(issue.label_ids)} - tags.keys()
     if missing_people:
@@ -279,6 +289,31 @@ def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
             (tags[i] for i in ids(issue.label_ids) if i in tags),
             key=lambda label: (label.name.lower(), label.pk),
         )
+
+
+def name_timeline(events: list[IssueEvent], *, people, statuses, also=()) -> list:
+    """Set each event's actor, subject_user, from_status and to_status from the people
+    and statuses the page has loaded anyway (the team's members and statuses), instead of
+    four joined rows per event. Whoever is not among them (a former member, a viewer, a
+    status of another team), and the users `also` names, cost one query per kind for
+    all. Returns the people: those given and those read."""
+    from django.contrib.auth import get_user_model
+
+    users = {u.pk: u for u in people}
+    by_status = {s.pk: s for s in statuses}
+    user_ids = {i for e in events for i in (e.actor_id, e.subject_user_id) if i is not None}
+    user_ids.update(also)
+    status_ids = {i for e in events for i in (e.from_status_id, e.to_status_id) if i is not None}
+    if missing := user_ids - users.keys():
+        users.update(get_user_model().objects.in_bulk(missing))
+    if missing := status_ids - by_status.keys():
+        by_status.update(Status.objects.in_bulk(missing))
+    for event in events:
+        event.actor = users.get(event.actor_id)
+        event.subject_user = users.get(event.subject_user_id)
+        event.from_status = by_status.get(event.from_status_id)
+        event.to_status = by_status.get(event.to_status_id)
+    return list(users.values())
 
 
 def list_board_columns(team: Team, issues, pickers: dict, *, per_column: int = 50) -> list[dict]:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -84,6 +86,27 @@ def test_issue_page_query_count_is_fixed(
     grow(10)
     with django_assert_num_queries(11):
         assert client.get(url(issue)).status_code == 200
+
+
+def test_the_page_names_people_no_longer_on_the_team_in_one_more_query(
+    client, issue, alice, bob, sam, status, django_assert_num_queries
+):
+    # Assignees and the timeline name people from the team's members; whoever left (an
+    # assignee, actors) is read in one query for all.
+    services.assign(issue, assignee=sam, actor=bob)
+    services.change_status(issue, to=status("In progress"), actor=bob)
+    services.add_comment(issue, body="on it", actor=sam)
+    from accounts import services as team_services
+    from accounts.models import Membership
+
+    for user in (bob, sam):
+        team_services.remove_member(Membership.objects.get(user=user), actor=alice)
+    client.force_login(alice)
+    with django_assert_num_queries(12):
+        body = client.get(url(issue)).content.decode()
+    assert re.search(r"Bob</[a-z]+>\s*assigned <b>Sam</b>", body)
+    assert re.search(r"Bob</[a-z]+>\s*changed the status from <b>New</b> to <b>In progress", body)
+    assert re.search(r"<b>Sam</b>.*?on it", body, re.S)  # the comment's author
 
 
 def test_team_urls_with_odd_bytes_are_404(client, bob):
