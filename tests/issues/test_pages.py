@@ -611,12 +611,23 @@ def test_list_shows_an_issue_matching_two_labels_and_two_assignees_once(
     people is one row, and the count says so."""
     from tests.factories import LabelFactory
 
-    ui = LabelFactory(team=eng, name="ui")
-    services.set_labels(catalog["urgent"], labels=[ui], actor=bob, mode="add")
+    ui, api = LabelFactory(team=eng, name="ui"), LabelFactory(team=eng, name="api")
+    services.set_labels(catalog["urgent"], labels=[ui, api], actor=bob, mode="add")
     services.assign(catalog["urgent"], assignee=alice, actor=bob)
     response = client_for(bob).get(f"{LIST}?label=bug,ui&assignee=alice,bob")
     assert keys_on(response) == [catalog["urgent"].key]
     assert "1 issue" in text(response) and "2 issues" not in text(response)
+    # The row names exactly its people and labels (ids read with the rows, named from
+    # the page's pickers).
+    assert re.findall(r'class="avatar" title="[^"]*">([^<]+)<', text(response)) == [
+        "alice",
+        "bob",
+    ]
+    assert re.findall(r'class="label"><svg[^>]*>.*?</svg>([^<]+)<', text(response)) == [
+        "api",
+        "bug",
+        "ui",
+    ]
 
 
 def test_an_open_category_lists_open_issues_and_a_closed_one_closed_issues(
