@@ -82,3 +82,31 @@ def test_the_created_issue_reads_back_exactly_as_answered(api_as, eng, alice, bo
     read = client.get(created["Location"])
     assert created.json() == read.json()
     assert created["ETag"] == read["ETag"]
+
+
+def test_a_list_page_reads_each_issue_exactly_as_its_own_page(
+    api_as, eng, alice, bob, sam, status, bug_label
+):
+    """The list reads a page's assignees, labels and customer links as ids and names;
+    an issue's own endpoint prefetches them. Both must give the same issue, orders
+    included (people by username, labels by name whatever the case, customers as added)."""
+    from tests.factories import LabelFactory
+
+    labels = [LabelFactory(team=eng, name="Zeta"), bug_label, LabelFactory(team=eng, name="api")]
+    first, second = CustomerFactory(), CustomerFactory()
+    services.create_issue(eng, actor=alice, title="Bare")
+    full = services.create_issue(
+        eng, actor=alice, title="Full", assignees=[sam, bob, alice], labels=labels,
+        customers=[second, first],
+    )  # fmt: skip
+    services.add_customer(full, customer=CustomerFactory(), actor=alice)
+    services.change_status(full, to=status("Resolved"), actor=alice)
+    client = api_as(alice)
+    listed = client.get("/api/v1/issues/?state=all").json()["results"]
+    assert len(listed) == 2
+    for row in listed:
+        assert row == client.get(f"/api/v1/issues/{row['key']}/").json()
+    full_row = next(row for row in listed if row["key"] == full.key)
+    assert full_row["assignees"] == ["alice", "bob", "sam"]
+    assert full_row["labels"] == ["api", "bug", "Zeta"]
+    assert full_row["customers"][:2] == [second.pk, first.pk]

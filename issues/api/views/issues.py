@@ -81,7 +81,7 @@ class IssueListCreate(ApiViewMixin, generics.ListAPIView):
     def load_page_rows(self, ids: list[int]):
         """The page's issues, whole: the base list without the filters, which the ids
         have already passed."""
-        return self.get_queryset().filter(pk__in=ids)
+        return api_selectors.list_page_issues(self.request.user, ids)
 
     @extend_schema(
         tags=["issues"],
