@@ -77,6 +77,10 @@ def _list_context(request, team: Team) -> dict:
         "menus": menus,
         "pickers": pickers,
         "bulk_actions": BulkForm.ACTIONS,
+        "bulk_menus": {
+            "status": [(s.pk, s.name) for s in pickers["statuses"]],
+            "person": [(u.username, u.name) for u in pickers["members"]],
+        },
     }
 
 

@@ -201,7 +201,7 @@ def when(value) -> str:
 
 
 @register.simple_tag
-def select_options(choices, chosen) -> str:
+def select_options(choices, chosen=()) -> str:
     """`<option>`s for (value, text) pairs, `selected` where the value is in `chosen`:
     one call instead of a template loop over every member or label."""
     return format_html_join(
@@ -221,6 +221,32 @@ def check_options(name, choices, chosen) -> str:
         "",
         '<label class="check"><input type="checkbox" name="{}" value="{}"{}> {}</label>',
         ((name, value, " checked" if value in chosen else "", text) for value, text in choices),
+    )
+
+
+@register.simple_tag
+def filter_menu(field, choices, title: str) -> str:
+    """One menu of the list's filter bar: a <details> whose summary counts the values
+    chosen, with a checkbox per choice. One call per menu instead of an included
+    template (seven per list page, each its own context, tags and lookups)."""
+    chosen = field.value()
+    if chosen is None or chosen == "":
+        chosen = []
+    elif isinstance(chosen, str):
+        chosen = [chosen]
+    count = format_html(' <span class="count">{}</span>', len(chosen)) if chosen else ""
+    options = (
+        check_options(field.name, choices, chosen)
+        if choices
+        else mark_safe('<span class="muted">None</span>')  # a constant  # nosec B308
+    )
+    return format_html(
+        '<details class="menu">\n  <summary>{}{}</summary>\n  <fieldset class="menu-body">\n'
+        '    <legend class="visually-hidden">{}</legend>\n    {}\n  </fieldset>\n</details>',
+        title,
+        count,
+        title,
+        options,
     )
 
 
