@@ -3,6 +3,7 @@ it measures, so a point is not run on one worker's GIL while the other core idle
 
 import asyncio
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 from bench import load
 from bench.runner import notes
@@ -51,7 +52,10 @@ def _run(answered_by, **spec):
         finally:
             server.close()
 
-    return asyncio.run(main())
+    # In a thread of its own: a browser test in the same worker may hold this thread's
+    # event loop open (Playwright's sync API), and asyncio.run refuses a running loop.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 PLACED = {"workers": 2, "place": {"path": "/cheap/"}}
