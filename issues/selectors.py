@@ -286,20 +286,20 @@ def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
         for issue in issues:
             issue.team, issue.status = team, by_pk[issue.status_id]
 
-    ids = link_ids
-    missing_people = {i for issue in issues for i in ids(issue.assignee_ids)} - people.keys()
-    missing_tags = {i for issue in issues for i in ids(issue.label_ids)} - tags.keys()
+    missing_people = {i for issue in issues for i in link_ids(issue.assignee_ids)}
+    missing_people -= people.keys()
+    missing_tags = {i for issue in issues for i in link_ids(issue.label_ids)} - tags.keys()
     if missing_people:
         people.update(get_user_model().objects.in_bulk(missing_people))
     if missing_tags:
         tags.update(Label.objects.in_bulk(missing_tags))
     for issue in issues:
         issue.assignee_list = sorted(
-            (people[i] for i in ids(issue.assignee_ids) if i in people),
+            (people[i] for i in link_ids(issue.assignee_ids) if i in people),
             key=lambda u: u.username,
         )
         issue.label_list = sorted(
-            (tags[i] for i in ids(issue.label_ids) if i in tags),
+            (tags[i] for i in link_ids(issue.label_ids) if i in tags),
             key=lambda label: (label.name.lower(), label.pk),
         )
 

@@ -104,16 +104,10 @@ def list_page_issues(user, ids: list[int], *, now: dt.datetime | None = None) ->
             .values_list("issue_id", "customer_id")
         ):
             links[issue_id].append(IssueCustomer(issue_id=issue_id, customer_id=customer_id))
+    # Sorted and named as the pages do (a user or label deleted between the reads is
+    # just left out).
+    selectors.attach_links(issues, members=users.values(), labels=labels.values())
     for issue in issues:
-        issue.assignee_list = sorted(
-            # (`if i in`: a user or label deleted between the two reads is just gone)
-            (users[i] for i in selectors.link_ids(issue.assignee_ids) if i in users),
-            key=lambda user: user.username,
-        )
-        issue.label_list = sorted(
-            (labels[i] for i in selectors.link_ids(issue.label_ids) if i in labels),
-            key=lambda label: (label.name.lower(), label.pk),
-        )
         issue.customer_link_list = links[issue.pk]
     return issues
 
