@@ -272,6 +272,16 @@ def link_ids(text: str | None) -> list[int]:
     return [int(i) for i in (text or "").split(",") if i]
 
 
+def person_order(user) -> str:
+    """How people are listed on an issue: by username."""
+    return user.username
+
+
+def label_order(label) -> tuple[str, int]:
+    """How labels are listed on an issue: by name whatever the case."""
+    return label.name.lower(), label.pk
+
+
 def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
     """Set `assignee_list` (by username) and `label_list` (by name) on issues loaded
     `with_link_ids`, resolving ids through `members` and `labels`. Anyone not among
@@ -296,11 +306,11 @@ def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
     for issue in issues:
         issue.assignee_list = sorted(
             (people[i] for i in link_ids(issue.assignee_ids) if i in people),
-            key=lambda u: u.username,
+            key=person_order,
         )
         issue.label_list = sorted(
             (tags[i] for i in link_ids(issue.label_ids) if i in tags),
-            key=lambda label: (label.name.lower(), label.pk),
+            key=label_order,
         )
 
 

@@ -412,34 +412,39 @@ def create_issue(
     IssueCustomer.objects.bulk_create(
         IssueCustomer(issue=issue, customer=c, added_by=actor, added_at=now) for c in affected
     )
-    events = [
-        _record(
-            issue,
-            actor,
-            Kind.CREATED,
-            now,
-            to_status=status,
-            data={
-                "title": title,
-                "status": status.name,
-                "priority": int(priority),
-                "kind": str(kind),
-                "channel": str(channel),
-                "labels": [label.name for label in labels],
-                "customer_ids": [c.pk for c in affected],
-                **({"follow_up_of": follow_up_of.key} if follow_up_of else {}),
-                "mentions": _mention_ids(team, description),
-            },
-        )
-    ]
-    _enter_status(issue, events[0], now, first=True)
-    for user in assignees:
-        Assignment.objects.create(issue=issue, user=user, assigned_by=actor, assigned_at=now)
-        events.append(
-            _record(
-                issue, actor, Kind.ASSIGNED, now, subject_user=user, data={"user": user.username}
-            )
-        )
+    created = _event(
+        issue,
+        actor,
+        Kind.CREATED,
+        now,
+        to_status=status,
+        data={
+            "title": title,
+            "status": status.name,
+            "priority": int(priority),
+            "kind": str(kind),
+            "channel": str(channel),
+            "labels": [label.name for label in labels],
+            "customer_ids": [c.pk for c in affected],
+            **({"follow_up_of": follow_up_of.key} if follow_up_of else {}),
+            "mentions": _mention_ids(team, description),
+        },
+    )
+    # One INSERT for the events and one for the assignments, whatever their number; the
+    # events keep their order (ids ascending), `created` first.
+    events = IssueEvent.objects.bulk_create(
+        [
+            created,
+            *(
+                _event(issue, actor, Kind.ASSIGNED, now, subject_user=u, data={"user": u.username})
+                for u in assignees
+            ),
+        ]
+    )
+    _enter_status(issue, created, now, first=True)
+    Assignment.objects.bulk_create(
+        Assignment(issue=issue, user=user, assigned_by=actor, assigned_at=now) for user in assignees
+    )
     _add_watchers(issue, [u for u in [reporter, *assignees] if u is not None])
     _publish(events)
     return issue

@@ -167,8 +167,23 @@ def load_issue(issue: Issue, *, now: dt.datetime | None = None) -> Issue:
     `is_stale` the way the list computes it in SQL."""
     from django.db.models import prefetch_related_objects
 
-    now = now or timezone.now()
     prefetch_related_objects([issue], *_issue_lists())
+    return _set_stale(issue, now or timezone.now())
+
+
+def load_created_issue(issue: Issue, *, assignees, labels, now: dt.datetime | None = None) -> Issue:
+    """`load_issue` for the issue `services.create_issue` has just returned, in the same
+    request: its assignees and labels are the ones it was given (named and ordered as
+    the list names them), so only its customer links are read, and only if it has any."""
+    issue.assignee_list = sorted(set(assignees), key=selectors.person_order)
+    issue.label_list = sorted(set(labels), key=selectors.label_order)
+    issue.customer_link_list = (
+        list(_customer_links().queryset.filter(issue=issue)) if issue.customer_count else []
+    )
+    return _set_stale(issue, now or timezone.now())
+
+
+def _set_stale(issue: Issue, now: dt.datetime) -> Issue:
     stale_after = issue.status.stale_after
     issue.is_stale = bool(
         issue.resolved_at is None and stale_after and issue.last_activity_at + stale_after < now

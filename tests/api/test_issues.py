@@ -233,6 +233,48 @@ def test_creating_an_issue_writes_the_same_events_as_the_page(api_as, eng, alice
     assert set(issue.watchers.all()) == {alice, bob}
 
 
+def test_the_created_issue_is_answered_as_its_own_endpoint_gives_it(
+    api_as, eng, alice, bob, django_assert_num_queries
+):
+    """The create answer names the people, labels and customers it was given (not read
+    back): in the order and form a later GET gives them, whatever order they were sent."""
+    for name in ("zeta", "Alpha", "beta"):
+        LabelFactory(team=eng, name=name)
+    first, second = CustomerFactory(), CustomerFactory()
+    client = api_as(alice)
+    body = {
+        "team": "ENG",
+        "title": "Checkout fails",
+        "assignees": ["bob", "alice", "bob"],
+        "labels": ["ZETA", "beta", "alpha"],
+        "customers": [second.pk, first.pk],
+    }
+    # token, team, labels, users, customers; savepoint, statuses, roles, number, issue,
+    # labels, customers, events, period, assignments, watchers, outbox, release; the
+    # customer links read back (the people and labels are the ones given)
+    with django_assert_num_queries(19):
+        created = client.post("/api/v1/issues/", body)
+    assert created.status_code == 201, created.json()
+    answer = created.json()
+    assert answer["assignees"] == ["alice", "bob"]
+    assert answer["labels"] == ["Alpha", "beta", "zeta"]
+    assert answer["customers"] == [second.pk, first.pk]
+    assert answer["customer_count"] == 2
+    assert answer == client.get(created["Location"]).json()
+
+
+def test_a_created_issue_without_lists_reads_none(api_as, eng, alice, django_assert_num_queries):
+    client = api_as(alice)
+    # token, team; savepoint, statuses, number, issue, event, period, watcher, outbox,
+    # release: nothing read back
+    with django_assert_num_queries(11):
+        created = client.post("/api/v1/issues/", {"team": "ENG", "title": "Plain"})
+    assert created.status_code == 201, created.json()
+    answer = created.json()
+    assert (answer["assignees"], answer["labels"], answer["customers"]) == ([], [], [])
+    assert answer == client.get(created["Location"]).json()
+
+
 def test_create_validation_names_each_field(api_as, alice, eng):
     response = api_as(alice).post(
         "/api/v1/issues/",

@@ -124,8 +124,10 @@ class IssueListCreate(ApiViewMixin, generics.ListAPIView):
         data = dict(serializer.validated_data)
         issue = services.create_issue(data.pop("team"), actor=request.user, **data)
         # The returned issue already holds its team, status and reporter (the objects
-        # passed in): load only its lists rather than looking it up again by key.
-        issue = api_selectors.load_issue(issue)
+        # passed in), and its people and labels are the ones just given.
+        issue = api_selectors.load_created_issue(
+            issue, assignees=data.get("assignees") or (), labels=data.get("labels") or ()
+        )
         return Response(
             IssueOutput(issue, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
