@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -31,6 +30,9 @@ Kind = IssueEvent.Kind
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 
 
+NEWS_KINDS = {Kind.COMMENTED, Kind.STATUS_CHANGED}  # what _is_customer_news looks at
+
+
 def _is_customer_news(event: IssueEvent) -> bool:
     if event.kind == Kind.COMMENTED:
         comment = event.comment
@@ -40,19 +42,16 @@ def _is_customer_news(event: IssueEvent) -> bool:
     return False
 
 
-def create_deliveries(event_ids: Iterable[int]) -> list[CustomerEmail]:
+def create_deliveries(events: list[IssueEvent]) -> list[CustomerEmail]:
     """One CustomerEmail per event worth telling customers and per customer who should
-    hear of it; each queued for sending after commit. Safe to run twice."""
+    hear of it; each queued for sending after commit. Safe to run twice. `events` come
+    from `services.load_events` (with their issue and team): a change
+    that is no news to customers costs no query."""
     from .tasks import send_customer_email
 
-    events = list(
-        IssueEvent.objects.filter(
-            pk__in=list(event_ids), kind__in=[Kind.COMMENTED, Kind.STATUS_CHANGED]
-        )
-        .select_related("issue__team", "comment", "to_status")
-        .order_by("created_at", "id")
-    )
-    events = [e for e in events if e.issue.team.is_emailing_customers and _is_customer_news(e)]
+    events = [e for e in events if e.kind in NEWS_KINDS and e.issue.team.is_emailing_customers]
+    prefetch_related_objects(events, "comment", "to_status")
+    events = [e for e in events if _is_customer_news(e)]
     if not events:
         return []
     links = (

@@ -100,38 +100,80 @@ def preference_for(user_id: int) -> Preference:
 # --- in-app -----------------------------------------------------------------------
 
 
-def notify(event_ids: Iterable[int]) -> list[Notification]:
-    """Create the notifications for these events; emails for the "email right away" ones
-    are queued after commit. Safe to run twice: returns only the ones it created."""
+def load_events(event_ids: Iterable[int]) -> list[IssueEvent]:
+    """The events of one change in order, with their issue and team: one query for
+    `notify`, the webhooks and the customer emails. What only some events need (their
+    comment, status or actor) those read for the events that need it: a join of all
+    six tables took PostgreSQL longer to plan than to run."""
+    return list(
+        IssueEvent.objects.filter(pk__in=list(event_ids))
+        .select_related("issue__team")
+        .order_by("created_at", "id")
+    )
+
+
+def notify(events: list[IssueEvent]) -> list[Notification]:
+    """Create the notifications for these events (from `load_events`); emails for the
+    "email right away" ones are queued after commit. Safe to run twice: returns only the
+    ones it created.
+
+    One read finds what an earlier run created and one INSERT adds the rest, whatever
+    the number of events and people. A run that loses a race with another (the unique
+    (event, recipient) constraint) creates them one at a time, skipping the taken ones."""
     from .tasks import send_notification_email
 
-    created = []
-    events = IssueEvent.objects.filter(pk__in=list(event_ids)).select_related("issue")
-    for event in events.order_by("created_at", "id"):
-        recipients = recipients_for(event)
-        prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(recipients))}
+    wanted = [(event, recipients_for(event)) for event in events]
+    wanted = [(event, recipients) for event, recipients in wanted if recipients]
+    if not wanted:
+        return []
+    user_ids = {user_id for _, recipients in wanted for user_id in recipients}
+    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=user_ids)}
+    done = _already_notified([event for event, _ in wanted])
+    new = []
+    for event, recipients in wanted:
         for user_id, kind in recipients.items():
-            channel = (prefs.get(user_id) or Preference(user_id=user_id)).channel_for(kind)
-            mode = {"email": "email", "digest": "digest"}.get(channel, "")
-            try:
-                with transaction.atomic():
-                    note, was_new = Notification.objects.get_or_create(
-                        event=event,
-                        recipient_id=user_id,
-                        defaults={
-                            "kind": kind,
-                            "issue": event.issue,
-                            "created_at": event.created_at,
-                            "email_mode": mode,
-                        },
-                    )
-            except IntegrityError:  # a concurrent run created it first
+            if (event.pk, user_id) in done:
                 continue
-            if was_new:
-                created.append(note)
-                if mode == "email":
-                    send_notification_email.delay_on_commit(note.pk)
+            channel = (prefs.get(user_id) or Preference(user_id=user_id)).channel_for(kind)
+            new.append(
+                Notification(
+                    event=event,
+                    recipient_id=user_id,
+                    kind=kind,
+                    issue=event.issue,
+                    created_at=event.created_at,
+                    email_mode={"email": "email", "digest": "digest"}.get(channel, ""),
+                )
+            )
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(new)
+    except IntegrityError:  # a concurrent run created some of them first
+        created = [note for note in new if _insert_new(note)]
+    for note in created:
+        if note.email_mode == "email":
+            send_notification_email.delay_on_commit(note.pk)
     return created
+
+
+def _already_notified(events: list[IssueEvent]) -> set[tuple[int, int]]:
+    """(event id, recipient id) of the notifications these events already have."""
+    return set(
+        Notification.objects.filter(event__in=[event.pk for event in events]).values_list(
+            "event_id", "recipient_id"
+        )
+    )
+
+
+def _insert_new(note: Notification) -> bool:
+    try:
+        with transaction.atomic():
+            note.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def process_outbox(outbox_id: int, *, now: dt.datetime | None = None) -> int:
@@ -145,9 +187,10 @@ def process_outbox(outbox_id: int, *, now: dt.datetime | None = None) -> int:
         )
         if row is None:  # done already, or another worker has it right now
             return 0
-        created = notify(row.event_ids)
-        webhooks.create_deliveries(row.event_ids)  # queued on commit, like the emails
-        customer_emails.create_deliveries(row.event_ids)
+        events = load_events(row.event_ids)
+        created = notify(events)
+        webhooks.create_deliveries(events)  # queued on commit, like the emails
+        customer_emails.create_deliveries(events)
         row.processed_at = now
         row.attempts += 1
         row.save(update_fields=["processed_at", "attempts"])

@@ -54,7 +54,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.fields.json import KT
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -390,24 +390,24 @@ def _payload(event: IssueEvent) -> dict[str, Any]:
     return payload
 
 
-def create_deliveries(event_ids: Iterable[int]) -> list[WebhookDelivery]:
+def create_deliveries(events: list[IssueEvent]) -> list[WebhookDelivery]:
     """Create the deliveries of these events for the active webhooks that want them and
     queue them after commit. Safe to run twice: returns only the ones it created.
 
     Called by process_outbox inside its transaction (which locks the outbox row, so no
-    two runs for the same events overlap); one query when the team has no webhooks.
+    two runs for the same events overlap), with the events of `services.load_events`
+    (issue and team loaded); one query when the team has no webhooks.
     """
-    event_ids = list(event_ids)
+    events = [event for event in events if event.kind in EVENT_NAMES]
+    if not events:
+        return []
     now = timezone.now()
-    teams = IssueEvent.objects.filter(pk__in=event_ids).values("issue__team_id")
+    teams = {event.issue.team_id for event in events}
     webhooks = list(Webhook.objects.filter(is_active=True, team_id__in=teams).order_by("pk"))
     if not webhooks:
         return []
-    events = (
-        IssueEvent.objects.filter(pk__in=event_ids, kind__in=list(EVENT_NAMES))
-        .select_related("issue__team", "issue__status", "actor", "comment")
-        .order_by("created_at", "pk")
-    )
+    prefetch_related_objects(events, "issue__status", "actor", "comment")
+    event_ids = [event.pk for event in events]
     existing = set(
         WebhookDelivery.objects.filter(event_id__in=event_ids).values_list("webhook_id", "event_id")
     )

@@ -7,6 +7,7 @@ from accounts.models import Team
 from issues import services
 from notifications import customer_emails
 from notifications.models import CustomerEmail
+from notifications.services import load_events
 from notifications.tasks import send_customer_email
 from tests.factories import CustomerFactory
 
@@ -108,8 +109,8 @@ def test_processing_twice_and_sending_twice_mail_once(
     comment = services.add_comment(ticket, body="Fixed", public=True, actor=sam)
     event = comment.events.get()
     with django_capture_on_commit_callbacks(execute=True):
-        first = customer_emails.create_deliveries([event.pk])
-        again = customer_emails.create_deliveries([event.pk])
+        first = customer_emails.create_deliveries(load_events([event.pk]))
+        again = customer_emails.create_deliveries(load_events([event.pk]))
     assert len(first) == 1 and again == []
     assert send_customer_email.apply(args=[first[0].pk]).get() is False  # already sent
     assert len(customer_mail(mailoutbox)) == 1
@@ -122,7 +123,7 @@ def test_a_failed_send_releases_the_claim_for_the_retry(
     import smtplib
 
     comment = services.add_comment(ticket, body="Fixed", public=True, actor=sam)
-    (row,) = customer_emails.create_deliveries([comment.events.get().pk])
+    (row,) = customer_emails.create_deliveries(load_events([comment.events.get().pk]))
 
     def down(self, *args, **kwargs):
         raise smtplib.SMTPServerDisconnected("gone")

@@ -226,3 +226,42 @@ def test_tasks_are_registered():
         "notifications.tasks.drain_outbox",
         "notifications.tasks.send_digests",
     }
+
+
+def test_an_outbox_row_costs_a_fixed_number_of_queries(
+    eng, alice, bob, sam, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """The worker's share of a create: one read of the events serves the notifications,
+    the webhooks and the customer emails, and one read of the preferences serves every
+    recipient, however many events and people the change has."""
+    services.create_issue(
+        eng, actor=alice, title="Checkout fails", description="@sam look", assignees=[bob, sam]
+    )
+    (row,) = Outbox.objects.all()
+    assert len(row.event_ids) == 3
+    # (savepoint) lock the row, events, preferences, the notifications made already,
+    # (savepoint) one insert for sam (mentioned in `created`), bob and sam (assigned)
+    # (release), the team's webhooks, mark the row done (release)
+    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(11):
+        assert notify.process_outbox(row.pk) == 3
+    assert len(queued) == 3  # one email each, after commit
+    assert set(Notification.objects.values_list("recipient__username", "kind")) == {
+        ("sam", "mentioned"),
+        ("bob", "assigned"),
+        ("sam", "assigned"),
+    }
+
+
+def test_a_run_that_loses_a_race_creates_only_what_is_missing(eng, alice, bob, sam, monkeypatch):
+    """Another run created some notifications after this one looked (the unique
+    constraint refuses its insert): it creates the rest one by one, and returns only
+    those."""
+    services.create_issue(eng, actor=alice, title="Checkout fails", assignees=[bob, sam])
+    events = notify.load_events(Outbox.objects.get().event_ids)
+    assert len(notify.notify(events)) == 2
+    Notification.objects.filter(recipient=sam).delete()
+    monkeypatch.setattr(notify, "_already_notified", lambda events: set())  # looked too early
+    (again,) = notify.notify(events)
+    assert again.recipient == sam and again.pk is not None
+    assert Notification.objects.filter(recipient=bob).count() == 1
+    assert Notification.objects.filter(recipient=sam).count() == 1

@@ -242,7 +242,7 @@ def test_stale_events_are_not_sent(eng, alice, issue, hook):
     process_outbox_rows()
     WebhookDelivery.objects.all().delete()
     stale = IssueEvent.objects.create(issue=issue, kind=IssueEvent.Kind.BECAME_STALE)
-    assert webhooks.create_deliveries([stale.pk]) == []
+    assert webhooks.create_deliveries(notify.load_events([stale.pk])) == []
 
 
 def test_processing_the_same_events_twice_creates_one_delivery_per_webhook_and_event(
@@ -257,7 +257,7 @@ def test_processing_the_same_events_twice_creates_one_delivery_per_webhook_and_e
     # The outbox row delivered again (a worker died before marking it): nothing new.
     Outbox.objects.filter(pk=row.pk).update(processed_at=None)
     notify.process_outbox(row.pk)
-    assert webhooks.create_deliveries(row.event_ids) == []
+    assert webhooks.create_deliveries(notify.load_events(row.event_ids)) == []
     pairs = WebhookDelivery.objects.values_list("webhook_id", "event_id")
     assert sorted(pairs) == sorted({(w, e) for w in (hook.pk, other.pk) for e in row.event_ids})
 
