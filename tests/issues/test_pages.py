@@ -604,6 +604,27 @@ def test_board_shows_an_issue_matching_two_filter_values_once(client_for, alice,
     assert sorted(keys_on(response)) == sorted([catalog["urgent"].key, catalog["question"].key])
 
 
+def test_board_counts_and_shows_an_issue_matching_two_labels_and_two_assignees_once(
+    client_for, eng, alice, bob, bug_label, catalog
+):
+    """The board reads the filtered list as it is (no id IN (...) wrapper): the label and
+    assignee filters must not repeat an issue in a column or in its count."""
+    from tests.factories import LabelFactory
+
+    ui = LabelFactory(team=eng, name="ui")
+    services.set_labels(catalog["urgent"], labels=[bug_label, ui], actor=bob, mode="add")
+    services.assign(catalog["urgent"], assignee=alice, actor=bob)
+    response = client_for(bob).get(f"{BOARD}?label=bug,ui&assignee=alice,bob")
+    columns = _columns(response)
+    assert columns["Triaged"] == [catalog["urgent"].key]
+    assert sum(len(cards) for cards in columns.values()) == 1
+    counts = re.findall(
+        r'<span class="pill cat-\w+">([^<]+)</span> <span class="muted">(\d+)<', text(response)
+    )
+    assert dict(counts)["Triaged"] == "1"
+    assert {n for name, n in counts if name != "Triaged"} == {"0"}
+
+
 def test_list_shows_an_issue_matching_two_labels_and_two_assignees_once(
     client_for, eng, alice, bob, bug_label, catalog
 ):
