@@ -21,7 +21,8 @@ from .cluster import DATABASE, DURABLE, FAST_LOAD, VAR, Unavailable, World
 from .procstat import machine
 
 ALL_OPS = (
-    "list-page", "list-api", "issue-page", "search-page", "search-api", "create-api",
+    "list-page", "list-api", "issue-page", "board-page", "search-page", "search-api",
+    "create-api",
     "reports-page", "status-periods-api", "stale-sweep", "report-queries",
 )  # fmt: skip
 FLOOR_OPS = ("floor-json", "floor-template")

@@ -225,6 +225,8 @@ def http_ops(s: Scenario) -> list[HttpOp]:
                "floor-json", trac=28),
         HttpOp("issue-page", "Issue page", "GET", f"/issues/{s.issue}/", "session",
                "floor-template", trac=68),
+        HttpOp("board-page", "Team board page (open issues)", "GET", f"/teams/{s.team}/board/",
+               "session", "floor-template"),
         HttpOp("search-page", "Search, page", "GET", f"/teams/{s.team}/issues/?q={s.word}",
                "session", "floor-template", trac=6),
         HttpOp("search-api", "Search, API", "GET", f"/api/v1/issues/?team={s.team}&q={s.word}",
