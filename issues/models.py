@@ -181,6 +181,11 @@ def issue_url(key: str) -> str:
     return head + key + tail
 
 
+def _where_set(field: str, name: str) -> list[models.Index]:
+    """An index on a nullable foreign key over the rows where it is set."""
+    return [models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)]
+
+
 class IssueQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IssueQuerySet":
         """Issues of the teams `user` belongs to (all, for superusers)."""
@@ -223,20 +228,26 @@ class Issue(models.Model):
         CHAT = "chat", "Chat"
         API = "api", "API"
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="issues")
+    # No index of their own for team, status and reporter: the composite indexes below
+    # lead with them (team: the unique (team, number) and every team_* index), and each
+    # index is one more write on every insert and update of an issue.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="issues", db_index=False)
     number = models.PositiveIntegerField(editable=False)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     description_html = models.TextField(blank=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUG)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
-    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="issues")
+    status = models.ForeignKey(
+        Status, on_delete=models.PROTECT, related_name="issues", db_index=False
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="reported_issues",
+        db_index=False,
     )
     customers = models.ManyToManyField(
         Customer,
@@ -262,7 +273,12 @@ class Issue(models.Model):
     )
     due_date = models.DateField(null=True, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,  # a partial index (few issues are duplicates): see Meta
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -294,9 +310,16 @@ class Issue(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        db_index=False,  # partial, see Meta
     )
     resume_status = models.ForeignKey(
-        Status, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        Status,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,  # partial, see Meta
     )
     follow_up_reported_for = models.DateTimeField(null=True, blank=True, editable=False)
     # The customer status link: a random nonce, never the link itself. The URL carries an
@@ -372,6 +395,11 @@ class Issue(models.Model):
                 condition=Q(waiting_since__isnull=False, resolved_at__isnull=True),
                 name="issues_waiting_since_idx",
             ),
+            # Links that most issues leave empty: indexed where set (what deleting the
+            # issue, user or status they point at looks up), not one entry per issue.
+            *_where_set("duplicate_of", "issues_duplicate_of_idx"),
+            *_where_set("waiting_set_by", "issues_waiting_set_by_idx"),
+            *_where_set("resume_status", "issues_resume_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -390,9 +418,15 @@ class Issue(models.Model):
 
 
 class Assignment(models.Model):
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="assignments")
+    # Indexed by the unique (issue, user) and issues_assignment_user_idx (user, issue).
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,
     )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -508,7 +542,10 @@ class IssueEvent(models.Model):
         CUSTOMER_EMAILS_CHANGED = "customer_emails_changed", "changed customer emails"
         FOLLOW_UP_DUE = "follow_up_due", "follow-up due"
 
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    # Indexed by issues_event_issue_time_idx, which leads with it.
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     # None means the system (the stale sweep, email intake without a known sender, ...).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -520,11 +557,12 @@ class IssueEvent(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
     # Typed columns for what reports query; everything else is in `data` (from/to values).
+    # These four are empty on most events: indexed where set (see Meta).
     from_status = models.ForeignKey(
-        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     to_status = models.ForeignKey(
-        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     subject_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -533,9 +571,15 @@ class IssueEvent(models.Model):
         blank=True,
         related_name="+",
         help_text="The assignee of an assigned/unassigned event.",
+        db_index=False,
     )
     comment = models.ForeignKey(
-        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        Comment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,
     )
     data = models.JSONField(default=dict, blank=True)
 
@@ -548,6 +592,10 @@ class IssueEvent(models.Model):
                 condition=Q(kind="status_changed"),
                 name="issues_event_status_time_idx",
             ),
+            *_where_set("from_status", "issues_event_from_status_idx"),
+            *_where_set("to_status", "issues_event_to_status_idx"),
+            *_where_set("subject_user", "issues_event_subject_user_idx"),
+            *_where_set("comment", "issues_event_comment_idx"),
         ]
 
     def __str__(self) -> str:

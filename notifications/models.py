@@ -29,12 +29,19 @@ class Notification(models.Model):
         ESCALATED = "escalated", "Stale issue escalated"
         FOLLOW_UP = "follow_up", "Follow up with the customer"
 
+    # Indexed by notif_recipient_idx (recipient, -created_at), which leads with it.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(IssueEvent, on_delete=models.CASCADE, related_name="notifications")
+    # Indexed by the unique (event, recipient).
+    event = models.ForeignKey(
+        IssueEvent, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # Email: "email" now, "digest" in the daily digest, "" for in-app only (the recipient's
