@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from accounts.models import Membership
 from issues.models import IssueEvent
 
 from . import customer_emails, webhooks
-from .models import Notification, Outbox, Preference
+from .models import UNREAD, Notification, Outbox, Preference
 
 log = logging.getLogger(__name__)
 Kind = IssueEvent.Kind
@@ -399,10 +399,9 @@ def set_preferences(user, channels: dict[str, str]) -> Preference:
 
 
 def inbox(user):
-    """The user's notifications, unread first, then newest first."""
+    """The user's notifications, unread first, then newest first (notif_inbox_idx)."""
     return (
         Notification.objects.filter(recipient=user)
         .select_related("issue__team", "event__actor")
-        .annotate(is_unread=ExpressionWrapper(Q(read_at__isnull=True), BooleanField()))
-        .order_by("-is_unread", "-created_at", "-id")
+        .order_by(UNREAD.desc(), "-created_at", "-id")
     )
