@@ -219,7 +219,7 @@ def list_team_issues(team: Team, *, user, params, now=None):
         team=team,
         user=user,
         now=now,
-        members=[m.username for m in pickers["members"]],
+        members={m.username: m.pk for m in pickers["members"]},
     )
     qs = filterset.ordered(filterset.qs)
     # The rows' team and status come from the page's own (see attach_links), not from

@@ -625,6 +625,34 @@ def test_board_counts_and_shows_an_issue_matching_two_labels_and_two_assignees_o
     assert {n for name, n in counts if name != "Triaged"} == {"0"}
 
 
+def test_the_assignee_filter_matches_members_by_id(client_for, bob, catalog):
+    """The page knows its members' ids: the filter compares ids, with no join on the
+    users (through the username PostgreSQL could not tell how many issues a person has,
+    and probed every one they ever had)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(bob).get(f"{LIST}?assignee=alice,me")
+    assert set(keys_on(response)) == {catalog["question"].key, catalog["urgent"].key}
+    filtered = [q["sql"] for q in queries.captured_queries if "issues_assignment" in q["sql"]]
+    assert filtered and not any("username" in sql for sql in filtered)
+
+
+def test_me_for_someone_no_longer_in_the_team_still_finds_their_issues(client, eng, bob, catalog):
+    """A superuser sees every team without being a member. One who left the team with an
+    issue still assigned has no member id there: "me" then matches by username and
+    still finds it."""
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    Membership.objects.create(user=root, team=eng, role=Membership.Role.MEMBER)
+    services.assign(catalog["plain"], assignee=root, actor=bob)
+    Membership.objects.filter(user=root).delete()
+    client.force_login(root)
+    response = client.get(f"{LIST}?assignee=me")
+    assert response.status_code == 200
+    assert keys_on(response) == [catalog["plain"].key]
+
+
 def test_list_shows_an_issue_matching_two_labels_and_two_assignees_once(
     client_for, eng, alice, bob, bug_label, catalog
 ):
