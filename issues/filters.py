@@ -172,8 +172,8 @@ class IssueFilterSet(filters.FilterSet):
         members=None,
         **kwargs,
     ):
-        """`members`: the team's usernames (the assignee choices), or {username: user id}
-        when the caller has the ids at hand, which the assignee filter then uses."""
+        """`members`: the team's {username: user id} (the assignee choices; the filter
+        matches by id), read from the team when not given."""
         data = data.copy() if data is not None else None
         if data is not None:
             # Comma-separated values work too: ?priority=urgent,high
@@ -186,20 +186,20 @@ class IssueFilterSet(filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.team, self.user = team, user
         self.now = now or timezone.now()
-        self.member_ids = dict(members) if isinstance(members, dict) else {}
         if team is not None:
             self.filters["status"].queryset = Status.objects.filter(team=team).order_by("position")
             self.filters["label"].queryset = Label.objects.filter(team=team).order_by("name")
             if members is None:
-                members = list(
+                members = dict(
                     team.memberships.order_by("user__username").values_list(
-                        "user__username", flat=True
+                        "user__username", "user_id"
                     )
                 )
         else:
             self.filters["status"].queryset = Status.objects.all()
             self.filters["label"].queryset = Label.objects.all()
-            members = []
+            members = {}
+        self.member_ids: dict[str, int] = members
         self.filters["assignee"].extra["choices"] = [
             ("me", "Me"),
             ("none", "Unassigned"),

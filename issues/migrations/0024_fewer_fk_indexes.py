@@ -9,6 +9,33 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# (table, column, index): single-column foreign-key indexes that go.
+DROPPED = [
+    ("issues_assignment", "issue_id", "issues_assignment_issue_id_9b4921b2"),
+    ("issues_assignment", "user_id", "issues_assignment_user_id_25ef058d"),
+    ("issues_issue", "duplicate_of_id", "issues_issue_duplicate_of_id_739d637c"),
+    ("issues_issue", "reporter_id", "issues_issue_reporter_id_0b69a16d"),
+    ("issues_issue", "resume_status_id", "issues_issue_resume_status_id_53f69f05"),
+    ("issues_issue", "status_id", "issues_issue_status_id_64473cf1"),
+    ("issues_issue", "team_id", "issues_issue_team_id_d711d03f"),
+    ("issues_issue", "waiting_set_by_id", "issues_issue_waiting_set_by_id_27276e6e"),
+    ("issues_issueevent", "comment_id", "issues_issueevent_comment_id_f9b95e94"),
+    ("issues_issueevent", "from_status_id", "issues_issueevent_from_status_id_4e000edd"),
+    ("issues_issueevent", "issue_id", "issues_issueevent_issue_id_898f8eb2"),
+    ("issues_issueevent", "subject_user_id", "issues_issueevent_subject_user_id_e8f76b1b"),
+    ("issues_issueevent", "to_status_id", "issues_issueevent_to_status_id_5a8e3f17"),
+]
+# (model, field, index): links empty on most rows, indexed where set.
+WHERE_SET = [
+    ("issue", "duplicate_of", "issues_duplicate_of_idx"),
+    ("issue", "waiting_set_by", "issues_waiting_set_by_idx"),
+    ("issue", "resume_status", "issues_resume_status_idx"),
+    ("issueevent", "from_status", "issues_event_from_status_idx"),
+    ("issueevent", "to_status", "issues_event_to_status_idx"),
+    ("issueevent", "subject_user", "issues_event_subject_user_idx"),
+    ("issueevent", "comment", "issues_event_comment_idx"),
+]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -172,113 +199,19 @@ class Migration(migrations.Migration):
             ],
             database_operations=[
                 migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_assignment_issue_id_9b4921b2"',
-                    'CREATE INDEX "issues_assignment_issue_id_9b4921b2" ON "issues_assignment" ("issue_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_assignment_user_id_25ef058d"',
-                    'CREATE INDEX "issues_assignment_user_id_25ef058d" ON "issues_assignment" ("user_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issue_duplicate_of_id_739d637c"',
-                    'CREATE INDEX "issues_issue_duplicate_of_id_739d637c" ON "issues_issue" ("duplicate_of_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issue_reporter_id_0b69a16d"',
-                    'CREATE INDEX "issues_issue_reporter_id_0b69a16d" ON "issues_issue" ("reporter_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issue_resume_status_id_53f69f05"',
-                    'CREATE INDEX "issues_issue_resume_status_id_53f69f05" ON "issues_issue" ("resume_status_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issue_status_id_64473cf1"',
-                    'CREATE INDEX "issues_issue_status_id_64473cf1" ON "issues_issue" ("status_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issue_team_id_d711d03f"',
-                    'CREATE INDEX "issues_issue_team_id_d711d03f" ON "issues_issue" ("team_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issue_waiting_set_by_id_27276e6e"',
-                    'CREATE INDEX "issues_issue_waiting_set_by_id_27276e6e" ON "issues_issue" ("waiting_set_by_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issueevent_comment_id_f9b95e94"',
-                    'CREATE INDEX "issues_issueevent_comment_id_f9b95e94" ON "issues_issueevent" ("comment_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issueevent_from_status_id_4e000edd"',
-                    'CREATE INDEX "issues_issueevent_from_status_id_4e000edd" ON "issues_issueevent" ("from_status_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issueevent_issue_id_898f8eb2"',
-                    'CREATE INDEX "issues_issueevent_issue_id_898f8eb2" ON "issues_issueevent" ("issue_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issueevent_subject_user_id_e8f76b1b"',
-                    'CREATE INDEX "issues_issueevent_subject_user_id_e8f76b1b" ON "issues_issueevent" ("subject_user_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "issues_issueevent_to_status_id_5a8e3f17"',
-                    'CREATE INDEX "issues_issueevent_to_status_id_5a8e3f17" ON "issues_issueevent" ("to_status_id")',
-                ),
+                    f'DROP INDEX IF EXISTS "{name}"',
+                    f'CREATE INDEX "{name}" ON "{table}" ("{column}")',
+                )
+                for table, column, name in DROPPED
             ],
         ),
-        migrations.AddIndex(
-            model_name="issue",
-            index=models.Index(
-                condition=models.Q(("duplicate_of__isnull", False)),
-                fields=["duplicate_of"],
-                name="issues_duplicate_of_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="issue",
-            index=models.Index(
-                condition=models.Q(("waiting_set_by__isnull", False)),
-                fields=["waiting_set_by"],
-                name="issues_waiting_set_by_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="issue",
-            index=models.Index(
-                condition=models.Q(("resume_status__isnull", False)),
-                fields=["resume_status"],
-                name="issues_resume_status_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="issueevent",
-            index=models.Index(
-                condition=models.Q(("from_status__isnull", False)),
-                fields=["from_status"],
-                name="issues_event_from_status_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="issueevent",
-            index=models.Index(
-                condition=models.Q(("to_status__isnull", False)),
-                fields=["to_status"],
-                name="issues_event_to_status_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="issueevent",
-            index=models.Index(
-                condition=models.Q(("subject_user__isnull", False)),
-                fields=["subject_user"],
-                name="issues_event_subject_user_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="issueevent",
-            index=models.Index(
-                condition=models.Q(("comment__isnull", False)),
-                fields=["comment"],
-                name="issues_event_comment_idx",
-            ),
+        *(
+            migrations.AddIndex(
+                model_name=model,
+                index=models.Index(
+                    condition=models.Q((f"{field}__isnull", False)), fields=[field], name=name
+                ),
+            )
+            for model, field, name in WHERE_SET
         ),
     ]

@@ -1,9 +1,6 @@
-"""Foreign keys that a composite index already leads with lose their own index, and
-those empty on most rows keep one over the rows where they are set (see the models).
-
-Only the indexes change: the fields are altered in the migration state alone, so the
-foreign-key constraints are not dropped and validated again over every row (which
-would lock writes on a large table), and SQLite does not rebuild its tables."""
+"""The notifications' part of issues 0024: the event and recipient indexes go (the
+unique (event, recipient) and notif_recipient_idx lead with them); as there, only the
+indexes change, not the foreign keys."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -43,13 +40,13 @@ class Migration(migrations.Migration):
             ],
             database_operations=[
                 migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "notifications_notification_event_id_28551f97"',
-                    'CREATE INDEX "notifications_notification_event_id_28551f97" ON "notifications_notification" ("event_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "notifications_notification_recipient_id_d055f3f0"',
-                    'CREATE INDEX "notifications_notification_recipient_id_d055f3f0" ON "notifications_notification" ("recipient_id")',
-                ),
+                    f'DROP INDEX IF EXISTS "{name}"',
+                    f'CREATE INDEX "{name}" ON "notifications_notification" ("{column}")',
+                )
+                for column, name in [
+                    ("event_id", "notifications_notification_event_id_28551f97"),
+                    ("recipient_id", "notifications_notification_recipient_id_d055f3f0"),
+                ]
             ],
         ),
     ]
