@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -58,6 +60,10 @@ class Team(models.Model):
     intake_email = models.EmailField(blank=True, default="", db_default="")
     # Email the affected customers about public comments and resolution.
     is_emailing_customers = models.BooleanField(default=True, db_default=True)
+    # Replaced whenever the team's statuses, labels or assignable members change: the key
+    # under which each process keeps them (issues/pickers.py). Random, not a counter, so
+    # a team made again with an old id (SQLite, tests) never finds another's.
+    pickers_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = TeamQuerySet.as_manager()
 

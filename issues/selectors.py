@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Membership, Team
 
+from . import pickers
 from .models import (
     Assignment,
     Attachment,
@@ -134,9 +135,8 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     from django.db.models import Exists, OuterRef, prefetch_related_objects
 
     team = issue.team
-    statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
-    team_labels = list(team.labels.order_by("name"))
-    members = list(list_team_members(team).only(*MEMBER_PICKER_FIELDS))
+    kept = pickers.team_pickers(team)
+    statuses, team_labels, members = kept["statuses"], kept["labels"], kept["members"]
     watchers = Issue.watchers.through.objects.filter(issue_id=OuterRef("pk"))
     facts = (
         with_link_ids(Issue.objects.filter(pk=issue.pk))
@@ -204,22 +204,18 @@ def list_team_issues(team: Team, *, user, params, now=None):
     """The team list: (filterset, ordered queryset with the list columns and stale flag,
     pickers). `params` is the query string; bad values are reported by the filterset's
     errors and ignored. Rows carry `is_stale`; assignees and labels are prefetched.
-    `pickers` holds the team's statuses, labels and assignable members, loaded once for
-    the filter menus and the bulk bar."""
+    `pickers` holds the team's statuses, labels and assignable members for the filter
+    menus and the bulk bar, as this process keeps them (pickers.py)."""
     from .filters import IssueFilterSet, with_stale_flag
 
-    pickers = {
-        "statuses": list(Status.objects.filter(team=team).order_by("position", "pk")),
-        "labels": list(team.labels.order_by("name")),
-        "members": list(list_team_members(team).only(*MEMBER_PICKER_FIELDS)),
-    }
+    team_pickers = pickers.team_pickers(team)
     filterset = IssueFilterSet(
         params,
         queryset=Issue.objects.filter(team=team),
         team=team,
         user=user,
         now=now,
-        members={m.username: m.pk for m in pickers["members"]},
+        members={m.username: m.pk for m in team_pickers["members"]},
     )
     qs = filterset.ordered(filterset.qs)
     # The rows' team and status come from the page's own (see attach_links), not from
@@ -227,7 +223,7 @@ def list_team_issues(team: Team, *, user, params, now=None):
     # are read (LIST_ROW_FIELDS): each loaded column is a conversion and an attribute
     # on every one of the 50 rows.
     qs = with_link_ids(with_stale_flag(qs, filterset.now)).only(*LIST_ROW_FIELDS)
-    return filterset, qs, pickers
+    return filterset, qs, team_pickers
 
 
 class _LinkIds(Func):
@@ -386,23 +382,9 @@ def list_saved_views(team: Team, user):
     return SavedView.objects.filter(team=team, owner=user).order_by("name")
 
 
-# What pickers, rows and the timeline show of a member: the handle and the name.
-MEMBER_PICKER_FIELDS = ("username", "display_name", "first_name", "last_name")
-
-
 def list_team_members(team: Team):
     """Members of `team` who can be assigned (not viewers), by username, for pickers."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__team=team,
-            memberships__role__in=["admin", "member", "support"],
-        )
-        .order_by("username")
-    )
+    return pickers.assignable_members(team)
 
 
 def get_customer_status(issue: Issue) -> dict:

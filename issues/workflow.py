@@ -31,7 +31,7 @@ from django.utils import timezone
 from accounts import audit, permissions
 from accounts.models import Team
 
-from . import services
+from . import pickers, services
 from .models import Issue, IssueEvent, Label, Status, StatusPeriod
 from .services import DomainError
 
@@ -249,6 +249,7 @@ def move_status(status: Status, *, direction: str, actor: User | None) -> Status
             item.position = position
             moved.append(item)
     Status.objects.bulk_update(moved, ["position"])
+    pickers.changed([status.team_id])  # bulk_update sends no signal
     current = statuses[other]
     audit.record(
         Action.STATUS_MOVED,

@@ -53,7 +53,7 @@ from tqdm import tqdm
 
 from accounts.models import Membership, Team
 from accounts.permissions import ACTIONS
-from issues import demo_data, markdown, search, services
+from issues import demo_data, markdown, pickers, search, services
 from issues.models import (
     Assignment,
     Comment,
@@ -1891,6 +1891,8 @@ class Command(BaseCommand):
             )
         Membership.objects.bulk_create(memberships)
         User.objects.filter(pk__in=fresh).update(password=hashed)
+        # Labels and members were written in bulk, which sends no signal.
+        pickers.changed(team.pk for team in created_teams.values())
 
         existing = set(Customer.objects.annotate(e=Lower("email")).values_list("e", flat=True))
         orgs = {o.name.lower(): o for o in Organization.objects.all()}
