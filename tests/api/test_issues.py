@@ -38,11 +38,33 @@ def test_the_list_answers_in_a_fixed_number_of_queries(
         )
     client = api_as(alice)
     # token, the page's ids (one page + 1 to know there is more), those issues, their
-    # assignees, their labels, their customer links
+    # customer links; the assignees and labels are named from the team's pickers, which
+    # the first page after they changed reads (statuses, labels, members: three more).
+    with django_assert_num_queries(4 + 3):
+        client.get("/api/v1/issues/?page_size=1")
     for size in (2, 10):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(4):
             response = client.get(f"/api/v1/issues/?page_size={size}")
-        assert len(response.json()["results"]) == size
+        issues = response.json()["results"]
+        assert len(issues) == size
+        assert all(i["assignees"] == ["alice", "bob"] and i["labels"] == ["bug"] for i in issues)
+
+
+def test_the_list_names_people_who_left_the_team_and_renamed_labels(
+    api_as, eng, alice, bob, sam, bug_label
+):
+    from accounts import services as team_services
+    from accounts.models import Membership
+    from issues import workflow
+
+    services.create_issue(eng, actor=alice, title="A", assignees=[sam], labels=[bug_label])
+    client = api_as(bob)
+    first = client.get("/api/v1/issues/").json()["results"][0]
+    assert (first["assignees"], first["labels"]) == (["sam"], ["bug"])
+    team_services.remove_member(Membership.objects.get(team=eng, user=sam), actor=alice)
+    workflow.update_label(bug_label, name="defect", actor=alice)
+    again = client.get("/api/v1/issues/").json()["results"][0]
+    assert (again["assignees"], again["labels"]) == (["sam"], ["defect"])
 
 
 def test_filters_are_the_pages_filters(api_as, eng, alice, bob, sam, status, bug_label):
