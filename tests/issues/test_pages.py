@@ -960,6 +960,24 @@ def test_plain_property_post_redirects_to_the_issue(client_for, bob, issue):
     assert reloaded(issue).priority == Priority.URGENT
 
 
+def test_a_property_form_posts_without_javascript(bob, issue, status):
+    # Without JavaScript nothing adds the X-CSRFToken header htmx sends: each property
+    # form carries the token itself, so its Save button works.
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(bob)
+    page = text(browser.get(f"/issues/{issue.key}/"))
+    form = re.search(r'<form[^>]*data-property="status">(.*?)</form>', page, re.S).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert set(fields) == {"csrfmiddlewaretoken", "version", "fields"}
+    response = browser.post(
+        f"/issues/{issue.key}/properties/", {**fields, "status": status("Triaged").pk}
+    )
+    assert response.status_code == 302
+    assert reloaded(issue).status.name == "Triaged"
+
+
 def test_assignees_take_several_values(client_for, bob, alice, sam, issue):
     response = client_for(bob).post(
         f"/issues/{issue.key}/properties/",
