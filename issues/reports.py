@@ -194,7 +194,12 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 
 
 def _percentiles(
-    inner: str, params: list, *, buckets: list | None = None, items: bool = True
+    inner: str,
+    params: list,
+    *,
+    buckets: list | None = None,
+    items: bool = True,
+    groups: list[int] | None = None,
 ) -> tuple[dict, dict]:
     """({group: {"count", "items", "median", "p90"}}, {group: [count per bucket]}) for
     `inner`, a query of (grp, secs, item) rows, in one statement. `items` counts the
@@ -207,15 +212,34 @@ def _percentiles(
     percentiles, and the same linear interpolation is done here, so both give the same
     numbers. With `buckets` ((label, upper bound in seconds or None), ...) the
     statement also counts each group's values per bucket.
+
+    With `groups` (the integer groups wanted; others are left out), PostgreSQL computes
+    each group in an aggregate of its own that reads only that group's rows: ordered-set
+    aggregates cannot be split across parallel workers, but separate groups can
+    (Parallel Append). A year of a team's periods at 1,000,000 issues (1.1M periods,
+    seven statuses): 540 ms as one GROUP BY, about 300 ms so.
     """
     branches = []
+    cte = "WITH d AS"
     if connection.vendor == "postgresql":
         both = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY secs)"
         counted = "COUNT(DISTINCT item)" if items else "NULL"
-        branches.append(
-            f"SELECT 'q', grp, COUNT(*), ({both})[1], ({both})[2], {counted} "  # nosec B608
-            "FROM d GROUP BY grp"
-        )
+        if groups is None:
+            branches.append(
+                f"SELECT 'q', grp, COUNT(*), ({both})[1], ({both})[2], {counted} "  # nosec B608
+                "FROM d GROUP BY grp"
+            )
+        else:
+            if not groups:
+                return {}, {}
+            # Inlined into each branch, so `grp = n` reaches the index; HAVING leaves out
+            # an empty group, as GROUP BY would.
+            cte = "WITH d AS NOT MATERIALIZED"
+            branches.extend(
+                f"SELECT 'q', {int(g)}, COUNT(*), ({both})[1], ({both})[2], {counted} "  # nosec B608
+                f"FROM d WHERE grp = {int(g)} HAVING COUNT(*) > 0"
+                for g in groups
+            )
     else:
         if items:
             branches.append(
@@ -239,7 +263,7 @@ def _percentiles(
             f"SELECT 'h', grp, COUNT(*), bucket, NULL, NULL FROM (SELECT grp, CASE {whens} "  # nosec B608
             f"ELSE {len(buckets) - 1} END AS bucket FROM d) AS h GROUP BY grp, bucket"
         )
-    sql = f"WITH d AS ({inner}) " + " UNION ALL ".join(branches)
+    sql = f"{cte} ({inner}) " + " UNION ALL ".join(branches)
     found: dict = {}
     distinct: dict = {}
     counts: dict = {}
@@ -292,12 +316,14 @@ def time_in_status(team: Team, f: ReportFilter) -> list[dict]:
     """
     params = [team.pk, _dt(f.end), _dt(f.start), _dt(f.start), *subset_params]
     secs = _seconds(f"COALESCE(p.left_at, {p})", "p.entered_at")
+    statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
     stats, _ = _percentiles(
         f"SELECT p.status_id AS grp, {secs} AS secs, p.issue_id AS item {periods}",
         [_dt(f.now), *params],
+        groups=[status.pk for status in statuses],
     )
     rows = []
-    for status in Status.objects.filter(team=team).order_by("position", "pk"):
+    for status in statuses:
         stat = stats.get(status.pk, {})
         rows.append(
             {
