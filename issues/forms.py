@@ -8,7 +8,7 @@ from django import forms
 
 from accounts.models import Team
 
-from . import selectors
+from . import pickers
 from .filters import PRIORITY_CHOICES, PRIORITY_NAMES
 from .models import Customer, Issue, Label, Status
 
@@ -50,7 +50,7 @@ class TeamScopedForm(forms.Form):
         if "labels" in self.fields:
             self.fields["labels"].queryset = Label.objects.filter(team=team).order_by("name")
         if "assignees" in self.fields:
-            self.fields["assignees"].queryset = selectors.list_team_members(team)
+            self.fields["assignees"].queryset = pickers.assignable_members(team)
 
 
 class IssueCreateForm(TeamScopedForm):
@@ -169,7 +169,7 @@ class BulkForm(TeamScopedForm):
     def __init__(self, data=None, *args, team: Team, **kwargs):
         super().__init__(data, *args, team=team, **kwargs)
         self.fields["label"].queryset = Label.objects.filter(team=team)
-        self.fields["assignee"].queryset = selectors.list_team_members(team)
+        self.fields["assignee"].queryset = pickers.assignable_members(team)
         self.selected = data.getlist("issues") if data is not None else []
 
     def clean_issues(self):

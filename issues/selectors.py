@@ -382,11 +382,6 @@ def list_saved_views(team: Team, user):
     return SavedView.objects.filter(team=team, owner=user).order_by("name")
 
 
-def list_team_members(team: Team):
-    """Members of `team` who can be assigned (not viewers), by username, for pickers."""
-    return pickers.assignable_members(team)
-
-
 def get_customer_status(issue: Issue) -> dict:
     """What the public status page shows: the issue's public comments only, each with
     the name a customer may see (a support person's display name, else the team's

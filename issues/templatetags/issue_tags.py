@@ -86,12 +86,6 @@ def event_text(event: IssueEvent) -> str:
     return event.get_kind_display()
 
 
-@register.simple_tag
-def lookup(mapping: dict, key: str):
-    """{% lookup options name as choices %}: a dict entry by a variable key."""
-    return mapping.get(key)
-
-
 @register.filter
 def duration(seconds) -> str:
     """Seconds as the two largest units a person reads: "3 d 4 h", "2 h 5 min", "40 s"."""
