@@ -94,6 +94,18 @@ def _header(result: dict) -> list[str]:
             f"`{scenario['assignee']}`; reports {scenario['report_start']} to "
             f"{scenario['report_end']}",
         ]
+    tracked = result.get("trac")
+    if tracked and tracked.get("error"):
+        lines.append(f"- **Trac 1.6**: not measured: {tracked['error'].splitlines()[0]}")
+    elif tracked:
+        took = _num(tracked["load_seconds"], 0)
+        load = "reused" if tracked.get("reused") else f"loaded in {took} s"
+        lines.append(
+            f"- **Trac 1.6** beside it (bench/trac.py): the same data copied by SQL into the "
+            f"schema `trac` ({tracked['tickets']:,} tickets, {tracked['ticket_changes']:,} "
+            f"changes; {load}), the same PostgreSQL and gunicorn settings, measured after the "
+            "app; anonymous (the app's requests are signed in); no notification email"
+        )
     return lines
 
 
@@ -108,11 +120,13 @@ def _results(result: dict) -> list[str]:
         "of gunicorn (app), PostgreSQL (db) and, for create, the Celery worker. "
         "vs floor (b): req/s as a share of the matching floor's at the same concurrency. "
         "p50 / SQL: p50 over floor (a), the EXPLAIN ANALYZE time of the request's SQL. "
-        "vs Trac: req/s over Trac 1.6's figure from the issue.",
+        "vs Trac: req/s over Trac 1.6's figure from the issue. vs Trac here: req/s over "
+        "Trac 1.6's measured in this run, on the same data and machine, at the same "
+        "concurrency (the trac-* rows).",
         "",
         "| operation | c | req/s | p50 ms | p99 ms | errors | queries | app CPU ms | "
-        "db CPU ms | worker CPU ms | vs floor (b) | p50 / SQL | vs Trac |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "db CPU ms | worker CPU ms | vs floor (b) | p50 / SQL | vs Trac | vs Trac here |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, op in ops.items():
         floor_ms = (op.get("sql_floor") or {}).get("exec_ms")
@@ -123,12 +137,15 @@ def _results(result: dict) -> list[str]:
             vs_floor = ratio(rps, _median(floor["summary"]["rps"])) if floor else None
             floor_text = f"{vs_floor:.2f} of {op['floor']}" if vs_floor is not None else "-"
             p50 = _median(s.get("p50_ms"))
+            here = ops.get(op.get("trac_here") or "", {}).get("points", {}).get(c)
+            vs_here = ratio(rps, _median(here["summary"]["rps"])) if here else None
             lines.append(
                 f"| {name} | {c} | {_spread(s.get('rps'))} | {_spread(s.get('p50_ms'))} | "
                 f"{_spread(s.get('p99_ms'))} | {s['errors']} | {_queries(s)} | "
                 f"{_spread(s.get('app_cpu_ms'), 2)} | {_spread(s.get('db_cpu_ms'), 2)} | "
                 f"{_spread(s.get('worker_cpu_ms'), 2)} | {floor_text} | "
-                f"{_x(ratio(p50, floor_ms))} | {_x(ratio(rps, op.get('trac')))} |"
+                f"{_x(ratio(p50, floor_ms))} | {_x(ratio(rps, op.get('trac')))} | "
+                f"{_x(vs_here)} |"
             )
     lines += ["", "Requests:", ""]
     for name, op in ops.items():

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from reliability.harness import PY, ROOT, Http, wait_until
 
-from . import report, stats, targets
+from . import report, stats, targets, trac
 from .cluster import DATABASE, DURABLE, FAST_LOAD, VAR, Unavailable, World
 from .procstat import machine
 
@@ -106,6 +106,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="reuse the dataset of an earlier run with the same N "
         "(var/bench/data-N) instead of seeding it again",
+    )
+    parser.add_argument(
+        "--no-trac",
+        dest="trac",
+        action="store_false",
+        help="skip Trac 1.6 (by default it is installed from PyPI into var/bench/trac-venv, "
+        "loaded with the same data and measured beside the app: bench/trac.py)",
     )
     args = parser.parse_args(argv)
     if args.issues < 1 or args.repeats < 1 or args.duration <= 0 or args.warmup < 0:
@@ -209,7 +216,7 @@ def headers_for(op, auth: dict[str, str]) -> dict[str, str]:
         if op.body is not None:
             headers["Content-Type"] = "application/json"
         return headers
-    return {}
+    return dict(op.headers or {})
 
 
 def run_point(spec: dict) -> dict:
@@ -278,11 +285,12 @@ def show(name: str, c: int, repeat: int, repeats: int, s: dict) -> None:
     )
 
 
-def run_load(world, args, ops, auth, port, pids) -> dict:
+def run_load(world, args, ops, auth, port, pids, place_path: str = PLACE_PATH) -> dict:
     results: dict[str, dict] = {
         op.name: {
             "title": op.title, "method": op.method, "path": op.path, "floor": op.floor,
-            "trac": op.trac, "expect": op.expect, "points": {}, "drain": [],
+            "trac": op.trac, "trac_here": trac.COUNTERPARTS.get(op.name),
+            "expect": op.expect, "points": {}, "drain": [],
             "_runs": {str(c): [] for c in args.concurrency},
         }
         for op in ops
@@ -301,7 +309,7 @@ def run_load(world, args, ops, auth, port, pids) -> dict:
                                       "headers": headers_for(op, auth), "body": op.body,
                                       "expect": op.expect}],
                         "cpu": {**pids, **({"worker": worker.pid} if worker else {})},
-                        "workers": WORKERS, "place": {"path": PLACE_PATH},
+                        "workers": WORKERS, "place": {"path": place_path},
                     }  # fmt: skip
                     sessions = db_sessions(world)
                     raw = run_point(spec)
@@ -442,6 +450,10 @@ def _run(world: World, args: argparse.Namespace, started: datetime) -> int:
     results = run_load(world, args, ops, auth, port, pids)
     sql_floors(port, ops, auth, results)
     world.stop(web)
+    trac_info = None
+    trac_ops = trac.http_ops(chosen, set(args.ops)) if args.trac else []
+    if trac_ops:
+        trac_info = measure_trac(world, args, dataset, trac_ops, results)
 
     commit, dirty = git()
     result: dict = {
@@ -470,6 +482,7 @@ def _run(world: World, args: argparse.Namespace, started: datetime) -> int:
         },
         "scenario": chosen.as_dict(),
         "ops": results,
+        "trac": trac_info,
     }
     if "stale-sweep" in args.ops:
         say("stale sweep (in-process, rolled back)")
@@ -488,6 +501,29 @@ def _run(world: World, args: argparse.Namespace, started: datetime) -> int:
     print(report.render(result))
     say(f"report: {md_path.relative_to(ROOT)} (and var/bench/latest.md, latest.json)")
     return 0
+
+
+def measure_trac(world: World, args, dataset: dict, ops, results: dict) -> dict:
+    """Trac 1.6 on the same data, machine and gunicorn settings (bench/trac.py), its
+    operations measured as the app's were; they join `results`. A Trac that cannot be
+    installed or started leaves the report without it, saying why."""
+    try:
+        say(f"Trac 1.6: installing into {trac.VENV.relative_to(ROOT)} (pinned, from PyPI)")
+        trac.ensure_venv()
+        say("Trac 1.6: loading the same data into the schema trac")
+        info = trac.prepare(world, dataset["seeded_at"])
+        load = "reused" if info["reused"] else f"loaded in {info['load_seconds']:.0f} s"
+        say(f"Trac 1.6: {info['tickets']:,} tickets, {info['ticket_changes']:,} changes ({load})")
+        web, port = trac.start_web(world, WORKERS, THREADS)
+    except Unavailable as error:
+        say(f"Trac 1.6 not measured: {error}")
+        return {"error": str(error)}
+    try:
+        pids = {"app": web.pid, "db": world.pg.postmaster_pid()}
+        results.update(run_load(world, args, ops, {}, port, pids, trac.PLACE_PATH))
+    finally:
+        world.stop(web)
+    return info
 
 
 def notes(result: dict, overhead_us: float) -> list[str]:

@@ -197,6 +197,7 @@ class HttpOp:
     expect: int = 200
     body: str | None = None
     worker: bool = False  # a Celery worker runs while it is measured
+    headers: dict[str, str] | None = None  # sent as they are (auth "none")
 
 
 def http_ops(s: Scenario) -> list[HttpOp]:

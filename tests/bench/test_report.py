@@ -182,3 +182,45 @@ def test_writing_keeps_the_timestamped_files_and_the_latest(tmp_path):
 @pytest.mark.parametrize("value, expected", [(None, "-"), (1234.5, "1,234.5")])
 def test_numbers_are_grouped_and_missing_ones_are_a_dash(value, expected):
     assert report._num(value) == expected
+
+
+def _with_trac(result, rps):
+    """`result` with Trac's list measured beside the app at each concurrency."""
+    result["ops"]["list-page"]["trac_here"] = "trac-list"
+    result["ops"]["trac-list"] = _op({c: _point(r) for c, r in zip((4, 16), rps, strict=True)})
+    result["trac"] = {"tickets": 100_000, "ticket_changes": 850_000, "load_seconds": 26.0,
+                      "reused": False}  # fmt: skip
+    return result
+
+
+def test_the_list_is_compared_with_trac_measured_beside_it_at_the_same_concurrency():
+    # 150 req/s over Trac's 25 (6x) at c=4, over Trac's 40 (3.75x) at c=16.
+    row = _find(
+        verdicts(_with_trac(fake_result(), (25.0, 40.0))),
+        "list-page: at least 5x Trac's list, measured",
+    )
+    assert row["verdict"] == "MISS"
+    assert "6.00x trac-list (25.0 req/s) at c=4" in row["measured"]
+    assert row["by"] == "short by 1.2 x (25%) (at c=16)"
+    passed = _find(
+        verdicts(_with_trac(fake_result(), (25.0, 30.0))),
+        "list-page: at least 5x Trac's list, measured",
+    )
+    assert passed["verdict"] == "PASS"
+
+
+def test_without_trac_measured_there_is_no_comparison_with_it_rather_than_a_pass():
+    rows = verdicts(fake_result())
+    assert not [target for target in rows if "measured beside it" in target]
+    assert _find(rows, "list-page: at least 5x Trac's list (140")["verdict"] == "PASS"
+
+
+def test_the_report_gives_the_ratio_to_trac_here_and_how_trac_was_loaded():
+    result = _with_trac(fake_result(), (25.0, 40.0))
+    result["targets"] = targets.evaluate(result)
+    text = report.render(result)
+    assert "| list-page | 4 | 150.0 |" in text and "| 5.36x | 6.00x |" in text
+    assert "| 5.36x | 3.75x |" in text  # c=16
+    assert "100,000 tickets, 850,000 changes; loaded in 26 s" in text
+    result["trac"] = {"error": "cannot install Trac from PyPI:\nERROR: no network"}
+    assert "**Trac 1.6**: not measured: cannot install Trac from PyPI:" in report.render(result)
