@@ -57,6 +57,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--callers", metavar="NAME", help="also show who calls the functions matching NAME"
     )
+    parser.add_argument(
+        "--callees", metavar="NAME", help="also show what the functions matching NAME call"
+    )
     parser.add_argument("--sql", action="store_true", help="also print the SQL of one request")
     parser.add_argument(
         "--no-profile", action="store_true", help="time without cProfile (its overhead doubles CPU)"
@@ -180,6 +183,8 @@ def _profile(world: World, args: argparse.Namespace) -> int:
         stats.sort_stats(args.sort).print_stats(args.top)
         if args.callers:
             stats.print_callers(args.callers)
+        if args.callees:
+            stats.print_callees(args.callees)
         print(out.getvalue())
     return 0
 

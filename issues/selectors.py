@@ -6,10 +6,12 @@ import copy
 import re
 
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     F,
     Func,
+    IntegerField,
     Prefetch,
     Q,
     Window,
@@ -49,14 +51,15 @@ def get_team_for_user(user, team_key: str) -> Team:
     raise Http404("No such team.")
 
 
-def get_issue_for_user(user, key: str) -> Issue:
+def get_issue_for_user(user, key: str, *, with_facts: bool = False) -> Issue:
     """The issue with key `ENG-42` if `user` may see it; Http404 otherwise.
 
     The team comes from the request's `visible_teams` (the header lists them anyway), so
     the issue is one lookup by (team, number) with its status and reporter: the join on
     the team key, the visibility subquery and the self-join for a duplicate's key made
     its plan cost more than its execution. A duplicate's original costs one more query,
-    only for duplicates."""
+    only for duplicates. `with_facts`: with what the issue page shows of its links too
+    (`with_issue_facts`), in the same query."""
     team_key, _, number = (key or "").upper().rpartition("-")
     well_formed = _TEAM_KEY.match(team_key) and number.isascii() and number.isdigit()
     if not user.is_authenticated or not well_formed or len(number) > 9:
@@ -64,11 +67,10 @@ def get_issue_for_user(user, key: str) -> Issue:
     team = next((t for t in permissions.visible_teams(user) if t.key == team_key), None)
     if team is None:
         raise Http404("No such issue.")
-    issue = (
-        Issue.objects.select_related("status", "reporter")
-        .filter(team_id=team.pk, number=int(number))
-        .first()
+    issues = Issue.objects.select_related("status", "reporter").filter(
+        team_id=team.pk, number=int(number)
     )
+    issue = (with_issue_facts(issues, user) if with_facts else issues).first()
     if issue is None:
         raise Http404("No such issue.")
     issue.team = copy.copy(team)  # a copy: a form editing it cannot change the header
@@ -126,38 +128,39 @@ def get_home(user) -> dict:
     }
 
 
+def with_issue_facts(issues, user):
+    """Issues annotated with what the issue page shows of their links: `watcher_count`,
+    `is_watching` (for `user`) and `with_link_ids`' assignee and label ids."""
+    watchers = Issue.watchers.through
+    return with_link_ids(issues).annotate(
+        watcher_count=_Linked(watchers, "user", "count"),
+        is_watching=_Linked(watchers, "user", "has", getattr(user, "pk", None)),
+    )
+
+
 def get_issue_detail(issue: Issue, *, user=None) -> dict:
     """Everything the issue page shows, in a fixed number of queries whatever the length
     of the history: the team's pickers (statuses, labels, assignable members), which also
     name the issue's labels and assignees and the timeline's people and statuses; watcher
     facts; affected customers; the timeline (events with their comments, in time order);
-    attachments. One more for the people named who are not members, whoever they are."""
-    from django.db.models import Exists, OuterRef, prefetch_related_objects
-
+    attachments. One more for the people named who are not members, whoever they are.
+    The watcher facts come with the issue when it was read `with_issue_facts` (the issue
+    page does); otherwise they cost one query more."""
     team = issue.team
     kept = pickers.team_pickers(team)
     statuses, team_labels, members = kept["statuses"], kept["labels"], kept["members"]
-    watchers = Issue.watchers.through.objects.filter(issue_id=OuterRef("pk"))
-    facts = (
-        with_link_ids(Issue.objects.filter(pk=issue.pk))
-        .annotate(
-            watcher_count=Count("watchers", distinct=True),
-            is_watching=Exists(watchers.filter(user_id=getattr(user, "pk", None))),
+    if not hasattr(issue, "watcher_count"):
+        facts = (
+            with_issue_facts(Issue.objects.filter(pk=issue.pk), user)
+            .values("watcher_count", "is_watching", "assignee_ids", "label_ids")
+            .get()
         )
-        .values("watcher_count", "is_watching", "assignee_ids", "label_ids")
-        .get()
-    )
-    issue.watcher_count, issue.is_watching = facts["watcher_count"], facts["is_watching"]
-    issue.assignee_ids, issue.label_ids = facts["assignee_ids"], facts["label_ids"]
-    prefetch_related_objects(
-        [issue],
-        Prefetch(
-            "customer_links",
-            queryset=IssueCustomer.objects.select_related("customer__organization").order_by(
-                "added_at", "pk"
-            ),
-            to_attr="customer_link_list",
-        ),
+        for name, value in facts.items():
+            setattr(issue, name, value)
+    issue.customer_link_list = list(
+        IssueCustomer.objects.filter(issue_id=issue.pk)
+        .select_related("customer__organization")
+        .order_by("added_at", "pk")
     )
     timeline = list(
         IssueEvent.objects.filter(issue=issue)
@@ -185,7 +188,7 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     return {
         "issue": issue,
         "timeline": timeline,
-        "life": get_issue_life(issue, timeline=timeline),
+        "life": get_issue_life(issue, timeline=timeline, statuses=statuses, people=people),
         "attachments": attachment_list,
         "statuses": statuses,
         "team_labels": team_labels,
@@ -226,17 +229,18 @@ def list_team_issues(team: Team, *, user, params, now=None):
     return filterset, qs, team_pickers
 
 
-class _LinkIds(Func):
-    """The `column` values of `model`'s rows for the outer issue, as "3,7,12" (NULL for
-    none): a correlated subquery written as SQL. Built as a Subquery of a QuerySet, the
-    pair of them cost a list page more Python (a whole inner query made, resolved and
-    compiled on every request) than its 50 rows' values."""
+class _Linked(Func):
+    """What the outer issue has in `model` (a link table with an `issue` column), as a
+    correlated subquery written as SQL: `ids`, the `column` values as "3,7,12" (NULL for
+    none); `count`, how many rows; `has`, whether a row's `column` is `value`. Built as a
+    Subquery of a QuerySet, each cost a page more Python (a whole inner query made,
+    resolved and compiled on every request) than the 50 rows' values of a list."""
 
-    output_field = CharField()
+    OUTPUT = {"ids": CharField, "count": IntegerField, "has": BooleanField}
 
-    def __init__(self, model, column: str):
-        super().__init__(F("pk"))
-        self.model, self.column = model, column
+    def __init__(self, model, column: str, result: str = "ids", value=None):
+        super().__init__(F("pk"), output_field=self.OUTPUT[result]())
+        self.model, self.column, self.result, self.value = model, column, result, value
 
     def as_sql(self, compiler, connection, **extra):
         issue, params = compiler.compile(self.source_expressions[0])
@@ -244,12 +248,19 @@ class _LinkIds(Func):
         table, alias = quote(self.model._meta.db_table), quote("link")
         value = f"{alias}.{quote(field(self.column).column)}"
         link = f"{alias}.{quote(field('issue').column)}"
-        if connection.vendor == "postgresql":
-            joined = f"STRING_AGG(({value})::text, ',')"
+        # Names from the model's metadata and the compiled outer column; the one value
+        # (`has`) is a parameter.
+        if self.result == "count":
+            sql = f"(SELECT COUNT(*) FROM {table} {alias} WHERE {link} = {issue})"  # noqa: S608  # nosec B608
+        elif self.result == "has":
+            sql = f"EXISTS(SELECT 1 FROM {table} {alias} WHERE {link} = {issue} AND {value} = %s)"  # noqa: S608  # nosec B608
+            params = [*params, self.value]
         else:
-            joined = f"GROUP_CONCAT({value}, ',')"
-        # Names from the model's metadata and the compiled outer column; no value is inlined.
-        sql = f"(SELECT {joined} FROM {table} {alias} WHERE {link} = {issue})"  # noqa: S608  # nosec B608
+            if connection.vendor == "postgresql":
+                joined = f"STRING_AGG(({value})::text, ',')"
+            else:
+                joined = f"GROUP_CONCAT({value}, ',')"
+            sql = f"(SELECT {joined} FROM {table} {alias} WHERE {link} = {issue})"  # noqa: S608  # nosec B608
         return sql, params
 
 
@@ -258,8 +269,8 @@ def with_link_ids(issues):
     query per relation: `attach_links` turns them into `assignee_list` and `label_list`
     from the people and labels the page has loaded for its menus anyway."""
     return issues.annotate(
-        assignee_ids=_LinkIds(Assignment, "user"),
-        label_ids=_LinkIds(Issue.labels.through, "label"),
+        assignee_ids=_Linked(Assignment, "user"),
+        label_ids=_Linked(Issue.labels.through, "label"),
     )
 
 
@@ -557,13 +568,28 @@ def first_response(issue: Issue, timeline: list[IssueEvent]) -> IssueEvent | Non
     return None
 
 
-def get_issue_life(issue: Issue, *, timeline: list[IssueEvent], now=None) -> dict:
+def get_issue_life(
+    issue: Issue, *, timeline: list[IssueEvent], now=None, statuses=(), people=()
+) -> dict:
     """The issue page's status bar and facts: one segment per status period (width in
     percent of the issue's age), time per status, age, time to first response, time to
-    resolution and reopenings. One query (the periods); the rest comes from `timeline`,
-    the issue's events in order."""
+    resolution and reopenings. One query (the periods, their statuses and people named
+    from `statuses` and `people`, which the page has loaded anyway; any other costs one
+    query per kind); the rest comes from `timeline`, the issue's events in order."""
+    from django.contrib.auth import get_user_model
+
     now = now or timezone.now()
-    periods = list(list_status_periods(issue))
+    periods = list(
+        StatusPeriod.objects.filter(issue=issue).order_by("entered_at", "entered_event_id")
+    )
+    by_status, users = {s.pk: s for s in statuses}, {u.pk: u for u in people}
+    if missing := {p.status_id for p in periods} - by_status.keys():
+        by_status.update(Status.objects.in_bulk(missing))
+    if missing := {p.entered_by_id for p in periods if p.entered_by_id} - users.keys():
+        users.update(get_user_model().objects.in_bulk(missing))
+    for period in periods:
+        period.status = by_status[period.status_id]
+        period.entered_by = users.get(period.entered_by_id)
     start = periods[0].entered_at if periods else issue.created_at
     span = max((now - start).total_seconds(), 1)
     segments, totals = [], {}

@@ -280,7 +280,7 @@ def _detail_context(request, issue: Issue, **extra) -> dict:
 
 @login_required
 def issue_detail(request, key):
-    issue = selectors.get_issue_for_user(request.user, key)
+    issue = selectors.get_issue_for_user(request.user, key, with_facts=True)
     part = request.GET.get("part")
     if request.htmx and part in {"timeline", "properties"}:
         context = _detail_context(request, issue)

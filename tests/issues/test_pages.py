@@ -1135,6 +1135,17 @@ def test_watch_and_unwatch(client_for, bob, issue):
     assert reloaded(issue).version == issue.version
 
 
+def test_the_page_counts_watchers_and_knows_whether_the_viewer_is_one(
+    client_for, alice, bob, sam, issue
+):
+    for user in (alice, bob):
+        issue.watchers.add(user)
+    for viewer, button in ((bob, ">Unwatch</button>"), (sam, ">Watch</button>")):
+        page = text(client_for(viewer).get(f"/issues/{issue.key}/"))
+        assert "<dt>Watchers</dt><dd>2</dd>" in page
+        assert button in page
+
+
 def test_marking_a_duplicate_closes_it(client_for, bob, issue, file_issue):
     copy = file_issue("Login button broken")
     response = client_for(bob).post(

@@ -78,27 +78,28 @@ def test_issue_page_query_count_is_fixed(
     client.force_login(bob)
     grow(2)
     # the user (with the unread count), the header's teams (the issue's team among them,
-    # with my role and its pickers version), the issue, watcher facts (with label and
-    # assignee ids), affected customers, timeline, attachments, status periods (the
-    # status bar). The session is in the cache. The team's statuses, labels and members
+    # with my role and its pickers version), the issue with its watcher facts and label
+    # and assignee ids, affected customers, timeline, attachments, status periods (the
+    # status bar, named from the pickers). The session is in the cache. The team's statuses, labels and members
     # (which name the issue's labels and assignees) are kept by the process: three more
     # on the first page after they changed (grow adds labels).
-    with django_assert_num_queries(8 + 3):
+    with django_assert_num_queries(7 + 3):
         assert client.get(url(issue)).status_code == 200
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(url(issue)).status_code == 200
     grow(10)
-    with django_assert_num_queries(8 + 3):
+    with django_assert_num_queries(7 + 3):
         assert client.get(url(issue)).status_code == 200
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(url(issue)).status_code == 200
 
 
 def test_the_page_names_people_no_longer_on_the_team_in_one_more_query(
     client, issue, alice, bob, sam, status, django_assert_num_queries
 ):
-    # Assignees and the timeline name people from the team's members; whoever left (an
-    # assignee, actors) is read in one query for all.
+    # Assignees, the timeline and the status bar name people from the team's members;
+    # whoever left (an assignee, actors, who moved it into a status) is read in one query
+    # for all.
     services.assign(issue, assignee=sam, actor=bob)
     services.change_status(issue, to=status("In progress"), actor=bob)
     services.add_comment(issue, body="on it", actor=sam)
@@ -108,8 +109,9 @@ def test_the_page_names_people_no_longer_on_the_team_in_one_more_query(
     for user in (bob, sam):
         team_services.remove_member(Membership.objects.get(user=user), actor=alice)
     client.force_login(alice)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         body = client.get(url(issue)).content.decode()
+    assert "In progress: " in body and "moved in by Bob" in body  # the status bar
     assert re.search(r"Bob</[a-z]+>\s*assigned <b>Sam</b>", body)
     assert re.search(r"Bob</[a-z]+>\s*changed the status from <b>New</b> to <b>In progress", body)
     assert re.search(r"<b>Sam</b>.*?on it", body, re.S)  # the comment's author
