@@ -80,9 +80,9 @@ def test_issue_page_query_count_is_fixed(
     # the user (with the unread count), the header's teams (the issue's team among them,
     # with my role and its pickers version), the issue with its watcher facts and label
     # and assignee ids, affected customers, timeline, attachments, status periods (the
-    # status bar, named from the pickers). The session is in the cache. The team's statuses, labels and members
-    # (which name the issue's labels and assignees) are kept by the process: three more
-    # on the first page after they changed (grow adds labels).
+    # status bar, named from the pickers). The session is in the cache. The team's
+    # statuses, labels and members (which name the issue's labels and assignees) are kept
+    # by the process: three more on the first page after they changed (grow adds labels).
     with django_assert_num_queries(7 + 3):
         assert client.get(url(issue)).status_code == 200
     with django_assert_num_queries(7):
