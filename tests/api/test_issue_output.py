@@ -110,3 +110,34 @@ def test_a_list_page_reads_each_issue_exactly_as_its_own_page(
     assert full_row["assignees"] == ["alice", "bob", "sam"]
     assert full_row["labels"] == ["api", "bug", "Zeta"]
     assert full_row["customers"][:2] == [second.pk, first.pk]
+
+
+def test_a_page_of_the_list_names_everyone_as_the_list_does(
+    eng, alice, bob, sam, status, bug_label, django_assert_num_queries
+):
+    """A page of the API list names statuses, people and labels from the team's pickers;
+    a former member (reporter, assignee) and a duplicate's original are read for it."""
+    from accounts import services as team_services
+    from accounts.models import Membership
+
+    original = services.create_issue(eng, actor=alice, title="Original", labels=[bug_label])
+    copy = services.create_issue(eng, actor=sam, title="Copy", customers=[CustomerFactory()])
+    for person in (sam, bob):
+        services.assign(copy, assignee=person, actor=alice)
+    services.mark_duplicate(copy, of=original, actor=alice)
+    services.change_status(original, to=status("In progress"), actor=alice)
+    team_services.remove_member(Membership.objects.get(user=sam), actor=alice)
+    rows = list(api_selectors.list_issues(alice).order_by("pk"))
+    ids = [row.pk for row in rows]
+    api_selectors.list_page_issues(alice, ids)  # the team's pickers, kept from now on
+    # The rows; the former member; the original of the duplicate; the customer links.
+    with django_assert_num_queries(4):
+        page = sorted(api_selectors.list_page_issues(alice, ids), key=lambda issue: issue.pk)
+    assert IssueOutput(page, many=True).data == IssueOutput(rows, many=True).data
+    data = IssueOutput(page, many=True).data
+    assert (data[1]["reporter"], data[1]["assignees"], data[1]["duplicate_of"]) == (
+        "sam", ["bob", "sam"], "ENG-1",
+    )  # fmt: skip
+    assert (data[0]["status"], data[0]["labels"]) == ("In progress", ["bug"])
+    with django_assert_num_queries(2):  # nobody to read, no duplicate: rows and links
+        api_selectors.list_page_issues(alice, ids[:1])
