@@ -134,31 +134,7 @@ def list_page_issues(user, ids: list[int], *, now: dt.datetime | None = None) ->
     return issues
 
 
-# What a page of the API list reads of each issue: what IssueOutput shows but the names
-# the pickers give (status, reporter) and a duplicate's original.
-PAGE_COLUMNS = (
-    "team__key",
-    "team__pickers_version",
-    "number",
-    "title",
-    "description",
-    "description_html",
-    "kind",
-    "priority",
-    "status_id",
-    "reporter_id",
-    "customer_count",
-    "channel",
-    "due_date",
-    "duplicate_of_id",
-    "created_at",
-    "resolved_at",
-    "last_activity_at",
-    "version",
-    "status_link_nonce",
-)
-
-
+_NAMED = ("status", "reporter", "duplicate_of")
 ISSUE_LIST_COLUMNS = (
     "team__key",
     "team__pickers_version",
@@ -181,6 +157,12 @@ ISSUE_LIST_COLUMNS = (
     "last_activity_at",
     "version",
     "status_link_nonce",
+)
+# What a page of the API list reads of each issue: the same, but the status and the
+# reporter by id (the pickers name them) and a duplicate's original by id (read apart).
+PAGE_COLUMNS = (
+    *(column for column in ISSUE_LIST_COLUMNS if column.split("__")[0] not in _NAMED),
+    *(f"{name}_id" for name in _NAMED),
 )
 
 
