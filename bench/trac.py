@@ -158,13 +158,16 @@ def prepare(world: World, seeded_at: str) -> dict:
 
     env_dir = world.workdir / "trac"
     marker = world.workdir / "trac-loaded.json"
+    url = world.pg.url(DATABASE) + "?schema=trac"
     if marker.exists() and (env_dir / "VERSION").exists():
         info = json.loads(marker.read_text())
         if info.get("seeded_at") == seeded_at:
+            # The cluster starts on a new port each run.
+            _admin(env_dir, "config", "set", "trac", "database", url)
             return {**info, "reused": True}
     shutil.rmtree(env_dir, ignore_errors=True)
     world.pg.execute("DROP SCHEMA IF EXISTS trac CASCADE", DATABASE)
-    _admin(env_dir, "initenv", "Benchmark", world.pg.url(DATABASE) + "?schema=trac")
+    _admin(env_dir, "initenv", "Benchmark", url)
     _admin(env_dir, "permission", "add", "anonymous", "TICKET_CREATE", "TICKET_MODIFY")
     _admin(env_dir, "config", "set", "logging", "log_type", "none")
     started = time.monotonic()
@@ -203,8 +206,15 @@ def start_web(world: World, workers: int, threads: int) -> tuple[harness.Proc, i
         env,
     )  # fmt: skip
     client = harness.Http(port)
-    if not wait_until(lambda: client.status("GET", PLACE_PATH) == 200, 90, 0.5):
-        raise Unavailable("Trac's gunicorn did not start:\n" + proc.output()[-3000:])
+    answers: list[int | None] = []
+
+    def up() -> bool:
+        answers.append(client.status("GET", PLACE_PATH))
+        return answers[-1] == 200
+
+    if not wait_until(up, 90, 0.5):
+        answered = f"{PLACE_PATH} answered {answers[-1]}" if answers else "no answer"
+        raise Unavailable(f"Trac did not start ({answered}):\n" + proc.output()[-3000:])
     client.close()
     return proc, port
 
