@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -162,8 +163,11 @@ def prepare(world: World, seeded_at: str) -> dict:
     if marker.exists() and (env_dir / "VERSION").exists():
         info = json.loads(marker.read_text())
         if info.get("seeded_at") == seeded_at:
-            # The cluster starts on a new port each run.
-            _admin(env_dir, "config", "set", "trac", "database", url)
+            # The cluster starts on a new port each run. Written into trac.ini directly:
+            # trac-admin would first connect to the address it holds, the old port.
+            ini = env_dir / "conf" / "trac.ini"
+            text = re.sub(r"(?m)^database = .*$", lambda _: f"database = {url}", ini.read_text())
+            ini.write_text(text)
             return {**info, "reused": True}
     shutil.rmtree(env_dir, ignore_errors=True)
     world.pg.execute("DROP SCHEMA IF EXISTS trac CASCADE", DATABASE)
