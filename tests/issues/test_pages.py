@@ -1135,6 +1135,17 @@ def test_watch_and_unwatch(client_for, bob, issue):
     assert reloaded(issue).version == issue.version
 
 
+def test_after_a_change_htmx_reloads_only_the_timeline(client_for, alice, bob, issue, status):
+    services.add_comment(issue, body="Seen on **staging**", actor=bob)
+    services.change_status(issue, to=status("In progress"), actor=alice)
+    response = client_for(bob).get(f"/issues/{issue.key}/?part=timeline", headers=HTMX)
+    body = text(response)
+    assert body.lstrip().startswith('<div id="timeline"') and "<html" not in body
+    assert "<p>Seen on <strong>staging</strong></p>" in body
+    assert re.search(r"Alice</b> changed the status from <b>New</b> to <b>In progress</b>", body)
+    assert "Status history" in body and 'id="comment-form"' not in body
+
+
 def test_the_page_counts_watchers_and_knows_whether_the_viewer_is_one(
     client_for, alice, bob, sam, issue
 ):
