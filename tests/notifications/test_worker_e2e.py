@@ -124,6 +124,10 @@ def test_assignment_email_and_notification_arrive_once(worker, smtp_sink, eng, a
     assert "Alice assigned you ENG-1" in text and "priority High" in text
     assert "http://tracker.test/issues/ENG-1/" in text
     assert 'href="http://tracker.test/issues/ENG-1/"' in html
+    # The worker records the sending once the SMTP session is over, a moment after the
+    # sink has the message (on a busy machine the read below came first).
+    sent = Notification.objects.filter(recipient=bob, emailed_at__isnull=False)
+    assert wait_for(sent.exists), "the worker did not record the email as sent"
     note = Notification.objects.get(recipient=bob)
     assert note.kind == "assigned" and note.emailed_at is not None
 
