@@ -117,9 +117,9 @@ ANALYZE trac.ticket_change;
 """  # noqa: S608 (fixed text: the status table is this module's constant)  # nosec B608
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 (our programs, fixed arguments)  # nosec B603
-        list(args), cwd=ROOT, capture_output=True, text=True, check=False, env=env
+        list(args), cwd=ROOT, capture_output=True, text=True, check=False
     )
 
 

@@ -289,6 +289,16 @@ def label_order(label) -> tuple[str, int]:
     return label.name.lower(), label.pk
 
 
+def by_id(known, model, ids) -> dict:
+    """The objects `known` (already loaded: the team's pickers) by id, with those of `ids`
+    they lack read from `model` in one query (none when nothing lacks). The pages name
+    statuses, people and labels this way instead of joining their rows."""
+    found = {thing.pk: thing for thing in known}
+    if missing := set(ids) - found.keys():
+        found.update(model.objects.in_bulk(missing))
+    return found
+
+
 def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
     """Set `assignee_list` (by username) and `label_list` (by name) on issues loaded
     `with_link_ids`, resolving ids through `members` and `labels`. Anyone not among
@@ -296,20 +306,14 @@ def attach_links(issues, *, members, labels, team=None, statuses=None) -> None:
     With `team` and its `statuses`, also set each issue's team and status from them."""
     from django.contrib.auth import get_user_model
 
-    people = {u.pk: u for u in members}
-    tags = {label.pk: label for label in labels}
     if team is not None:
         by_pk = {s.pk: s for s in statuses}
         for issue in issues:
             issue.team, issue.status = team, by_pk[issue.status_id]
-
-    missing_people = {i for issue in issues for i in link_ids(issue.assignee_ids)}
-    missing_people -= people.keys()
-    missing_tags = {i for issue in issues for i in link_ids(issue.label_ids)} - tags.keys()
-    if missing_people:
-        people.update(get_user_model().objects.in_bulk(missing_people))
-    if missing_tags:
-        tags.update(Label.objects.in_bulk(missing_tags))
+    people = by_id(
+        members, get_user_model(), (i for issue in issues for i in link_ids(issue.assignee_ids))
+    )
+    tags = by_id(labels, Label, (i for issue in issues for i in link_ids(issue.label_ids)))
     for issue in issues:
         issue.assignee_list = sorted(
             (people[i] for i in link_ids(issue.assignee_ids) if i in people),
@@ -329,15 +333,11 @@ def name_timeline(events: list[IssueEvent], *, people, statuses, also=()) -> lis
     all. Returns the people: those given and those read."""
     from django.contrib.auth import get_user_model
 
-    users = {u.pk: u for u in people}
-    by_status = {s.pk: s for s in statuses}
     user_ids = {i for e in events for i in (e.actor_id, e.subject_user_id) if i is not None}
     user_ids.update(also)
     status_ids = {i for e in events for i in (e.from_status_id, e.to_status_id) if i is not None}
-    if missing := user_ids - users.keys():
-        users.update(get_user_model().objects.in_bulk(missing))
-    if missing := status_ids - by_status.keys():
-        by_status.update(Status.objects.in_bulk(missing))
+    users = by_id(people, get_user_model(), user_ids)
+    by_status = by_id(statuses, Status, status_ids)
     for event in events:
         event.actor = users.get(event.actor_id)
         event.subject_user = users.get(event.subject_user_id)
@@ -582,11 +582,8 @@ def get_issue_life(
     periods = list(
         StatusPeriod.objects.filter(issue=issue).order_by("entered_at", "entered_event_id")
     )
-    by_status, users = {s.pk: s for s in statuses}, {u.pk: u for u in people}
-    if missing := {p.status_id for p in periods} - by_status.keys():
-        by_status.update(Status.objects.in_bulk(missing))
-    if missing := {p.entered_by_id for p in periods if p.entered_by_id} - users.keys():
-        users.update(get_user_model().objects.in_bulk(missing))
+    by_status = by_id(statuses, Status, (p.status_id for p in periods))
+    users = by_id(people, get_user_model(), (p.entered_by_id for p in periods if p.entered_by_id))
     for period in periods:
         period.status = by_status[period.status_id]
         period.entered_by = users.get(period.entered_by_id)

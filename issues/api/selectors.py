@@ -99,18 +99,21 @@ def list_page_issues(user, ids: list[int], *, now: dt.datetime | None = None) ->
     )
     issues = list(selectors.with_link_ids(rows).filter(pk__in=ids))
     kept = [pickers.team_pickers(team) for team in {i.team_id: i.team for i in issues}.values()]
-    statuses = {status.pk: status for team in kept for status in team["statuses"]}
-    people = {person.pk: person for team in kept for person in team["members"]}
+    # An issue's status is its team's: the fallback read finds nothing to read.
+    statuses = selectors.by_id(
+        [status for team in kept for status in team["statuses"]],
+        Status,
+        (i.status_id for i in issues),
+    )
     wanted = {i.reporter_id for i in issues if i.reporter_id}
     wanted.update(p for i in issues for p in selectors.link_ids(i.assignee_ids))
-    if missing := wanted - people.keys():
-        people.update(User.objects.in_bulk(missing))
-    if missing := {i.status_id for i in issues} - statuses.keys():
-        statuses.update(Status.objects.in_bulk(missing))  # not the team's own: none so far
-    originals = {i.duplicate_of_id for i in issues if i.duplicate_of_id}
-    if originals:
-        originals = Issue.objects.select_related("team").only("number", "team__key")
-        originals = originals.in_bulk({i.duplicate_of_id for i in issues if i.duplicate_of_id})
+    people = selectors.by_id([person for team in kept for person in team["members"]], User, wanted)
+    duplicated = {i.duplicate_of_id for i in issues if i.duplicate_of_id}
+    originals = (
+        Issue.objects.select_related("team").only("number", "team__key").in_bulk(duplicated)
+        if duplicated
+        else {}
+    )
     links: dict[int, list[IssueCustomer]] = {issue.pk: [] for issue in issues}
     if issues:
         for issue_id, customer_id in (
@@ -129,7 +132,7 @@ def list_page_issues(user, ids: list[int], *, now: dt.datetime | None = None) ->
     for issue in issues:
         issue.status = statuses[issue.status_id]
         issue.reporter = people.get(issue.reporter_id)
-        issue.duplicate_of = originals.get(issue.duplicate_of_id) if originals else None
+        issue.duplicate_of = originals.get(issue.duplicate_of_id)
         issue.customer_link_list = links[issue.pk]
     return issues
 
