@@ -62,6 +62,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--sql", action="store_true", help="also print the SQL of one request")
     parser.add_argument(
+        "--dump",
+        metavar="FILE",
+        help="write one response's body to FILE (to compare a page before and after a change)",
+    )
+    parser.add_argument(
         "--no-profile", action="store_true", help="time without cProfile (its overhead doubles CPU)"
     )
     return parser.parse_args(argv)
@@ -144,6 +149,9 @@ def _profile(world: World, args: argparse.Namespace) -> int:
         with connection.execute_wrapper(record):
             request(args.warmup)
         print(f"{len(statements)} queries:", *statements, sep="\n\n")
+    if args.dump:
+        with open(args.dump, "wb") as out:
+            out.write(request(args.warmup).content)
 
     collected = {"seconds": 0.0, "started": 0.0, "generations": Counter()}
 

@@ -9,28 +9,53 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.timesince import timesince
+
+_UNITS = ("year", "month", "week", "day", "hour", "minute")
+_CHUNKS = (7 * 86400, 86400, 3600, 60)  # week, day, hour, minute
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-class _Unit:
-    """What `timesince` expects of a time string: `unit % {"num": n}`."""
-
-    def __init__(self, one: str, many: str):
-        self.one, self.many = one, many
-
-    def __mod__(self, params: dict) -> str:
-        n = params["num"]
-        return f"{n} {self.one if n == 1 else self.many}"
-
-
-_UNITS = {
-    name: _Unit(name, name + "s") for name in ("year", "month", "week", "day", "hour", "minute")
-}
+def _part(n: int, unit: str) -> str:
+    return f"{n}\xa0{unit}" if n == 1 else f"{n}\xa0{unit}s"
 
 
 def since(value: dt.datetime, now: dt.datetime | None = None) -> str:
-    """`{{ value|timesince }}`: "3 days, 5 hours" (non-breaking spaces inside a part)."""
-    return timesince(value, now, time_strings=_UNITS)
+    """`{{ value|timesince }}`: "3 days, 5 hours" (non-breaking spaces inside a part).
+    Django's algorithm step for step (calendar years and months up to a pivot, then
+    weeks, days, hours, minutes; at most two adjacent parts), without its lazy
+    translations and `avoid_wrapping`, which were most of a list row's cost."""
+    if now is None:
+        now = timezone.now()
+    if now.tzinfo is not None and value.tzinfo is not None:
+        now = now.astimezone(value.tzinfo)
+    delta = now - value
+    if delta.days * 86400 + delta.seconds <= 0:
+        return "0\xa0minutes"
+    months = (now.year - value.year) * 12 + (now.month - value.month)
+    if value.day > now.day or (value.day == now.day and value.time() > now.time()):
+        months -= 1
+    years, months = divmod(months, 12)
+    pivot = value
+    if years or months:
+        year, month = value.year + years, value.month + months
+        if month > 12:
+            year, month = year + 1, month - 12
+        day = min(_MONTH_DAYS[month - 1], value.day)
+        pivot = dt.datetime(year, month, day, value.hour, value.minute, value.second,
+                            tzinfo=value.tzinfo)  # fmt: skip
+    remaining = (now - pivot).total_seconds()
+    parts = [years, months]
+    for chunk in _CHUNKS:
+        count = int(remaining // chunk)
+        parts.append(count)
+        remaining -= chunk * count
+    first = next((i for i, n in enumerate(parts) if n), None)
+    if first is None:
+        return "0\xa0minutes"
+    text = _part(parts[first], _UNITS[first])
+    if first + 1 < len(parts) and parts[first + 1]:
+        text += ", " + _part(parts[first + 1], _UNITS[first + 1])
+    return text
 
 
 def _count(n: int, one: str, unit: str, tail: str) -> str:

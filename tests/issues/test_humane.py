@@ -1,6 +1,7 @@
 """issues.humane says exactly what Django's own filters say, only faster."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -41,3 +42,25 @@ def test_since_and_ago_match_django(age):
 )
 def test_stamp_matches_the_datetime_format(value):
     assert humane.stamp(value) == formats.date_format(value, "DATETIME_FORMAT")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(year, month, day, hour, 30, 15, tzinfo=zone)
+        for zone in (dt.UTC, ZoneInfo("America/New_York"), ZoneInfo("Australia/Adelaide"))
+        for year, month, day in ((2024, 1, 31), (2024, 2, 29), (2025, 3, 31), (2026, 8, 31))
+        for hour in (0, 23)
+    ],
+    ids=str,
+)
+def test_since_matches_django_across_month_ends_and_zones(value):
+    """The calendar part: a pivot clamped to a shorter month, leap days, local zones."""
+    for now in (
+        dt.datetime(2026, 2, 28, 12, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 1, 0, 10, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 28, 23, 59, tzinfo=dt.UTC),
+        value + dt.timedelta(days=1, seconds=30),
+        value - dt.timedelta(hours=1),
+    ):
+        assert humane.since(value, now) == timesince(value, now), now
