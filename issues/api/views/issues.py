@@ -78,10 +78,10 @@ class IssueListCreate(ApiViewMixin, generics.ListAPIView):
     def get_ordering(self):
         return self.sort_key, SORTS[self.sort_key]
 
-    def load_page_rows(self, ids: list[int]):
+    def load_page_rows(self, ids, order):
         """The page's issues, whole: the base list without the filters, which the ids
         have already passed."""
-        return api_selectors.list_page_issues(self.request.user, ids)
+        return api_selectors.list_page_issues(self.request.user, ids, order=order)
 
     @extend_schema(
         tags=["issues"],
