@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from issuetracker.queries import the_one
+
 # The header counts unread notifications up to this many and shows "99+" from there.
 UNREAD_CAP = 100
 
@@ -41,5 +43,5 @@ class UsernameOrEmailBackend(ModelBackend):
             "LIMIT %s) AS unread",
             (UNREAD_CAP,),
         )
-        user = User._default_manager.annotate(unread_count=unread).filter(pk=user_id).first()
+        user = the_one(User._default_manager.annotate(unread_count=unread).filter(pk=user_id))
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -5,7 +5,7 @@ what controls to show. Visibility (who sees a team at all) is `Team.objects.visi
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 
 from .models import Membership, Team, User
 
@@ -76,10 +76,16 @@ def visible_teams(user: User) -> list[Team]:
         return []
     teams = user.__dict__.get("_visible_teams")
     if teams is None:
-        my_role = Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
-        teams = list(
-            Team.objects.visible_to(user).annotate(my_role=Subquery(my_role)).order_by("key")
-        )
+        if not user.is_active:
+            teams = Team.objects.none()
+        elif user.is_superuser:  # every team, and their role where they are a member
+            mine = Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
+            teams = Team.objects.annotate(my_role=Subquery(mine))
+        else:  # the role from the membership that makes the team visible (a join)
+            teams = Team.objects.filter(memberships__user=user).annotate(
+                my_role=F("memberships__role")
+            )
+        teams = list(teams.order_by("key"))
         user.__dict__["_visible_teams"] = teams
         roles = user.__dict__.setdefault("_team_roles", {})
         for team in teams:

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from issues.services import DomainError
+from issuetracker.queries import the_one
 
 from . import audit
 from .models import ApiToken, User
@@ -113,11 +114,10 @@ def authenticate(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     now = now or timezone.now()
-    token = (
+    token = the_one(
         ApiToken.objects.active(now=now)
         .select_related("user")
         .filter(digest=digest(raw), user__is_active=True)
-        .first()
     )
     if token is None:
         return None

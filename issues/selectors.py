@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Membership, Team
+from issuetracker.queries import the_one
 
 from . import pickers
 from .models import (
@@ -71,13 +72,13 @@ def get_issue_for_user(user, key: str, *, with_facts: bool = False) -> Issue:
     issues = Issue.objects.select_related("status", "reporter").filter(
         team_id=team.pk, number=int(number)
     )
-    issue = (with_issue_facts(issues, user) if with_facts else issues).first()
+    issue = the_one(with_issue_facts(issues, user) if with_facts else issues)
     if issue is None:
         raise Http404("No such issue.")
     issue.team = copy.copy(team)  # a copy: a form editing it cannot change the header
     if issue.duplicate_of_id:
-        issue.duplicate_of = (
-            Issue.objects.select_related("team").filter(pk=issue.duplicate_of_id).first()
+        issue.duplicate_of = the_one(
+            Issue.objects.select_related("team").filter(pk=issue.duplicate_of_id)
         )
     return issue
 
@@ -131,11 +132,13 @@ def get_home(user) -> dict:
 
 def with_issue_facts(issues, user):
     """Issues annotated with what the issue page shows of their links: `watcher_count`,
-    `is_watching` (for `user`) and `with_link_ids`' assignee and label ids."""
+    `is_watching` (for `user`), `attachment_count` and `with_link_ids`' assignee and
+    label ids."""
     watchers = Issue.watchers.through
     return with_link_ids(issues).annotate(
         watcher_count=_Linked(watchers, "user", "count"),
         is_watching=_Linked(watchers, "user", "has", getattr(user, "pk", None)),
+        attachment_count=_Linked(Attachment, "id", "count"),
     )
 
 
@@ -144,24 +147,30 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     of the history: the team's pickers (statuses, labels, assignable members), which also
     name the issue's labels and assignees and the timeline's people and statuses; watcher
     facts; affected customers; the timeline (events with their comments, in time order);
-    attachments. One more for the people named who are not members, whoever they are.
-    The watcher facts come with the issue when it was read `with_issue_facts` (the issue
-    page does); otherwise they cost one query more."""
+    attachments. The customers and the attachments are not asked for when the issue has
+    none (most have neither): its `customer_count`, kept by the services, and the facts
+    say so. One more for the people named who are not members, whoever they are. The
+    facts come with the issue when it was read `with_issue_facts` (the issue page does);
+    otherwise they cost one query more."""
     team = issue.team
     kept = pickers.team_pickers(team)
     statuses, team_labels, members = kept["statuses"], kept["labels"], kept["members"]
     if not hasattr(issue, "watcher_count"):
         facts = (
             with_issue_facts(Issue.objects.filter(pk=issue.pk), user)
-            .values("watcher_count", "is_watching", "assignee_ids", "label_ids")
+            .values("watcher_count", "is_watching", "attachment_count", "assignee_ids", "label_ids")
             .get()
         )
         for name, value in facts.items():
             setattr(issue, name, value)
-    issue.customer_link_list = list(
-        IssueCustomer.objects.filter(issue_id=issue.pk)
-        .select_related("customer__organization")
-        .order_by("added_at", "pk")
+    issue.customer_link_list = (
+        list(
+            IssueCustomer.objects.filter(issue_id=issue.pk)
+            .select_related("customer__organization")
+            .order_by("added_at", "pk")
+        )
+        if issue.customer_count
+        else []
     )
     timeline = list(
         IssueEvent.objects.filter(issue=issue)
@@ -177,7 +186,7 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
         also=link_ids(issue.assignee_ids),
     )
     attach_links([issue], members=people, labels=team_labels)
-    attachment_list = list(list_attachments(issue))
+    attachment_list = list(list_attachments(issue)) if issue.attachment_count else []
     by_comment: dict[int, list[Attachment]] = {}
     for attachment in attachment_list:
         attachment.issue = issue  # for its URL, without a query per row

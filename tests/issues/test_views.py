@@ -94,6 +94,28 @@ def test_issue_page_query_count_is_fixed(
         assert client.get(url(issue)).status_code == 200
 
 
+def test_customers_and_attachments_are_read_only_for_an_issue_that_has_them(
+    client, eng, alice, bob, django_assert_num_queries
+):
+    """Most issues have neither: their page asks for neither. The first customer and the
+    first attachment show as soon as they are added, each with its query."""
+    issue = services.create_issue(eng, actor=alice, title="plain")
+    client.force_login(bob)
+    client.get(url(issue))  # the team's pickers, kept from now on
+    with django_assert_num_queries(5):  # user, teams, issue and facts, timeline, periods
+        body = client.get(url(issue)).content.decode()
+    assert "Acme Robotics" not in body and "trace.txt" not in body
+    services.add_customer(issue, customer=CustomerFactory(name="Acme Robotics"), actor=alice)
+    with django_assert_num_queries(6):
+        body = client.get(url(issue)).content.decode()
+    assert "Acme Robotics" in body and "trace.txt" not in body
+    upload = ContentFile(b"Traceback\n", name="trace.txt")
+    services.add_attachment(issue, file=upload, comment=None, actor=alice)
+    with django_assert_num_queries(7):
+        body = client.get(url(issue)).content.decode()
+    assert "Acme Robotics" in body and "trace.txt" in body
+
+
 def test_the_page_names_people_no_longer_on_the_team_in_one_more_query(
     client, issue, alice, bob, sam, status, django_assert_num_queries
 ):
@@ -109,7 +131,9 @@ def test_the_page_names_people_no_longer_on_the_team_in_one_more_query(
     for user in (bob, sam):
         team_services.remove_member(Membership.objects.get(user=user), actor=alice)
     client.force_login(alice)
-    with django_assert_num_queries(11):
+    # 7 + 3 for the pickers + 1 for the former members, less the customers and the
+    # attachments (the issue has neither).
+    with django_assert_num_queries(9):
         body = client.get(url(issue)).content.decode()
     assert "In progress: " in body and "moved in by Bob" in body  # the status bar
     assert re.search(r"Bob</[a-z]+>\s*assigned <b>Sam</b>", body)
