@@ -386,6 +386,86 @@ def _ce(value) -> str:
     return value.__html__() if hasattr(value, "__html__") else _html_escape(str(value))
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _short(value) -> str:
+    """The `date:"j M Y H:i"` of a local time: "5 Nov 2026 14:03"."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year} {value:%H:%M}"
+
+
+def _period_time(value) -> str:
+    local = timezone.localtime(value)
+    return f'<time datetime="{local.isoformat()}">{_short(local)}</time>'
+
+
+@register.simple_tag
+def status_life(issue: Issue, life: dict) -> str:
+    """The issue page's status history: the bar (a rect per status period), the facts
+    (age, first response, resolution, reopenings) and the periods and totals tables
+    (`selectors.get_issue_life`). Was an included template with two loops over the
+    periods, a tenth of the page's Python; same markup, each text escaped by `_e`."""
+    segments, totals = life["segments"], life["totals"]
+    rects, rows = [], []
+    for s in segments:
+        period, status = s["period"], s["period"].status
+        name, category = _e(status.name), _e(status.category)
+        mover = period.entered_by.name if period.entered_by else ""
+        entered = timezone.localtime(period.entered_at)
+        rects.append(
+            f'<rect class="c-{category}" x="{s["x"]:f}" y="0" width="{s["width"]:f}" '
+            f'height="4"><title>{name}: {duration(s["seconds"])} \u2014 moved in by '
+            f"{_e(mover or 'the system')}, {_short(entered)}</title></rect>"
+        )
+        left = _period_time(period.left_at) if period.left_at else "now"
+        rows.append(
+            f'<tr><td><span class="swatch c-{category}" aria-hidden="true"></span>{name}</td>'
+            f"<td>{_period_time(period.entered_at)}</td><td>{left}</td>"
+            f"<td>{duration(s['seconds'])}</td><td>{_e(mover or 'System')}</td></tr>"
+        )
+    total_rows = "".join(
+        f'<tr><td><span class="swatch c-{_e(t["status"].category)}" aria-hidden="true"></span>'
+        f"{_e(t['status'].name)}</td><td>{duration(t['seconds'])}</td><td>{t['periods']}</td></tr>"
+        for t in totals
+    )
+    response = life["first_response"]
+    if response:
+        how = "assignment" if response.kind == "assigned" else "public comment"
+        who = _e(response.actor.name if response.actor else "")
+        first = (
+            f'{duration(life["first_response_seconds"])} <span class="muted">({who}, {how})</span>'
+        )
+    else:
+        first = '<span class="muted">none yet</span>'
+    resolution = life["resolution_seconds"]
+    resolved = duration(resolution) if resolution is not None else '<span class="muted">open</span>'
+    reopens = life["reopens"]
+    created = _short(timezone.localtime(issue.created_at))
+    return _built(
+        '<section class="card status-life" aria-labelledby="status-life-title">'
+        '<h2 id="status-life-title" class="small-heading">Status history</h2>'
+        '<svg class="status-bar" viewBox="0 0 100 4" preserveAspectRatio="none" role="img" '
+        'aria-labelledby="status-bar-title">'
+        f'<title id="status-bar-title">Time in each status since {created}</title>'
+        f"{''.join(rects)}</svg>"
+        '<dl class="life-facts">'
+        f"<dt>Age</dt><dd>{duration(life['age_seconds'])}</dd>"
+        f"<dt>First response</dt><dd>{first}</dd>"
+        f"<dt>Resolution</dt><dd>{resolved}</dd>"
+        f"<dt>Reopened</dt><dd>{reopens} time{'' if reopens == 1 else 's'}</dd>"
+        "</dl><details><summary>Periods and totals</summary>"
+        '<table class="compact">'
+        f'<caption class="visually-hidden">Status periods of {_e(issue.key)}</caption>'
+        '<thead><tr><th scope="col">Status</th><th scope="col">From</th><th scope="col">To</th>'
+        '<th scope="col">Time</th><th scope="col">Moved in by</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        '<table class="compact"><caption class="visually-hidden">Total time per status</caption>'
+        '<thead><tr><th scope="col">Status</th><th scope="col">Total</th>'
+        '<th scope="col">Periods</th></tr></thead>'
+        f"<tbody>{total_rows}</tbody></table></details></section>"
+    )
+
+
 @register.simple_tag
 def select_options(choices, chosen=()) -> str:
     """`<option>`s for (value, text) pairs, `selected` where the value is in `chosen`:
