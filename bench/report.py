@@ -103,8 +103,9 @@ def _header(result: dict) -> list[str]:
         lines.append(
             f"- **Trac 1.6** beside it (bench/trac.py): the same data copied by SQL into the "
             f"schema `trac` ({tracked['tickets']:,} tickets, {tracked['ticket_changes']:,} "
-            f"changes; {load}), the same PostgreSQL and gunicorn settings, measured after the "
-            "app; anonymous (the app's requests are signed in); no notification email"
+            f"changes; {load}), the same PostgreSQL and gunicorn settings, running beside the "
+            "app and measured in turn with it (each repeat: the app's operations, then "
+            "Trac's); anonymous (the app's requests are signed in); no notification email"
         )
     return lines
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reliability.harness import PY, ROOT, Http, wait_until
@@ -285,7 +286,23 @@ def show(name: str, c: int, repeat: int, repeats: int, s: dict) -> None:
     )
 
 
-def run_load(world, args, ops, auth, port, pids, place_path: str = PLACE_PATH) -> dict:
+@dataclass
+class Server:
+    """A server under load: its operations, credentials, port, the processes whose CPU
+    counts, and the path that tells which worker answered."""
+
+    ops: list
+    auth: dict[str, str]
+    port: int
+    pids: dict[str, int]
+    place_path: str = PLACE_PATH
+
+
+def run_load(world, args, servers: list[Server]) -> dict:
+    """Each operation of each server at each concurrency, `args.repeats` times. Within a
+    repeat every server has its turn (the app's operations, then Trac's): a machine that
+    slows down for a while (a neighbour on a shared host) slows both sides of a ratio,
+    where measuring Trac after all of the app's repeats put the drift into the ratio."""
     results: dict[str, dict] = {
         op.name: {
             "title": op.title, "method": op.method, "path": op.path, "floor": op.floor,
@@ -293,40 +310,46 @@ def run_load(world, args, ops, auth, port, pids, place_path: str = PLACE_PATH) -
             "expect": op.expect, "points": {}, "drain": [],
             "_runs": {str(c): [] for c in args.concurrency},
         }
-        for op in ops
+        for server in servers
+        for op in server.ops
     }  # fmt: skip
     for repeat in range(1, args.repeats + 1):
-        for op in ops:
-            worker = world.start_worker(WORKER_CONCURRENCY) if op.worker else None
-            if worker is not None:
-                wait_for_worker(world)
-            try:
-                for c in args.concurrency:
-                    spec = {
-                        "port": port, "concurrency": c, "duration": args.duration,
-                        "warmup": args.warmup, "timeout": 120,
-                        "requests": [{"method": op.method, "path": op.path,
-                                      "headers": headers_for(op, auth), "body": op.body,
-                                      "expect": op.expect}],
-                        "cpu": {**pids, **({"worker": worker.pid} if worker else {})},
-                        "workers": WORKERS, "place": {"path": place_path},
-                    }  # fmt: skip
-                    sessions = db_sessions(world)
-                    raw = run_point(spec)
-                    summary = stats.summarize(raw, args.duration)
-                    if worker is not None:
-                        summary["queue_at_end"] = queue_depth(world)
-                        results[op.name]["drain"].append(drain(world))
-                    summary["db_sessions"] = stats.per_request(db_sessions(world) - sessions, raw)
-                    results[op.name]["_runs"][str(c)].append(summary)
-                    show(op.name, c, repeat, args.repeats, summary)
-            finally:
-                if worker is not None:
-                    world.stop(worker)
+        for server in servers:
+            for op in server.ops:
+                _measure(world, args, server, op, repeat, results[op.name]["_runs"], results)
     for result in results.values():
         for c, runs in result.pop("_runs").items():
             result["points"][c] = {"runs": runs, "summary": stats.combine(runs)}
     return results
+
+
+def _measure(world, args, server: Server, op, repeat: int, runs: dict, results: dict) -> None:
+    worker = world.start_worker(WORKER_CONCURRENCY) if op.worker else None
+    if worker is not None:
+        wait_for_worker(world)
+    try:
+        for c in args.concurrency:
+            spec = {
+                "port": server.port, "concurrency": c, "duration": args.duration,
+                "warmup": args.warmup, "timeout": 120,
+                "requests": [{"method": op.method, "path": op.path,
+                              "headers": headers_for(op, server.auth), "body": op.body,
+                              "expect": op.expect}],
+                "cpu": {**server.pids, **({"worker": worker.pid} if worker else {})},
+                "workers": WORKERS, "place": {"path": server.place_path},
+            }  # fmt: skip
+            sessions = db_sessions(world)
+            raw = run_point(spec)
+            summary = stats.summarize(raw, args.duration)
+            if worker is not None:
+                summary["queue_at_end"] = queue_depth(world)
+                results[op.name]["drain"].append(drain(world))
+            summary["db_sessions"] = stats.per_request(db_sessions(world) - sessions, raw)
+            runs[str(c)].append(summary)
+            show(op.name, c, repeat, args.repeats, summary)
+    finally:
+        if worker is not None:
+            world.stop(worker)
 
 
 # --- floor (a) for the requests ---------------------------------------------------------
@@ -446,14 +469,21 @@ def _run(world: World, args: argparse.Namespace, started: datetime) -> int:
     browser.close()
 
     ops = [op for op in scenario.http_ops(chosen) if op.name in FLOOR_OPS or op.name in args.ops]
-    pids = {"app": web.pid, "db": world.pg.postmaster_pid()}
-    results = run_load(world, args, ops, auth, port, pids)
+    servers = [Server(ops, auth, port, {"app": web.pid, "db": world.pg.postmaster_pid()})]
+    trac_info, trac_web = None, None
+    trac_ops = trac.http_ops(chosen, set(args.ops)) if args.trac else []
+    try:
+        if trac_ops:
+            trac_info, trac_web, trac_port = start_trac(world, dataset)
+            if trac_web is not None:
+                trac_pids = {"app": trac_web.pid, "db": world.pg.postmaster_pid()}
+                servers.append(Server(trac_ops, {}, trac_port, trac_pids, trac.PLACE_PATH))
+        results = run_load(world, args, servers)
+    finally:
+        if trac_web is not None:
+            world.stop(trac_web)
     sql_floors(port, ops, auth, results)
     world.stop(web)
-    trac_info = None
-    trac_ops = trac.http_ops(chosen, set(args.ops)) if args.trac else []
-    if trac_ops:
-        trac_info = measure_trac(world, args, dataset, trac_ops, results)
 
     commit, dirty = git()
     result: dict = {
@@ -503,10 +533,11 @@ def _run(world: World, args: argparse.Namespace, started: datetime) -> int:
     return 0
 
 
-def measure_trac(world: World, args, dataset: dict, ops, results: dict) -> dict:
-    """Trac 1.6 on the same data, machine and gunicorn settings (bench/trac.py), its
-    operations measured as the app's were; they join `results`. A Trac that cannot be
-    installed or started leaves the report without it, saying why."""
+def start_trac(world: World, dataset: dict) -> tuple[dict, object, int]:
+    """Trac 1.6 on the same data, machine and gunicorn settings (bench/trac.py), started
+    beside the app; its operations are measured in turn with the app's. A Trac that
+    cannot be installed or started leaves the report without it, saying why:
+    ({"error": ...}, None, 0)."""
     try:
         say(f"Trac 1.6: installing into {trac.VENV.relative_to(ROOT)} (pinned, from PyPI)")
         trac.ensure_venv()
@@ -517,13 +548,8 @@ def measure_trac(world: World, args, dataset: dict, ops, results: dict) -> dict:
         web, port = trac.start_web(world, WORKERS, THREADS)
     except Unavailable as error:
         say(f"Trac 1.6 not measured: {error}")
-        return {"error": str(error)}
-    try:
-        pids = {"app": web.pid, "db": world.pg.postmaster_pid()}
-        results.update(run_load(world, args, ops, {}, port, pids, trac.PLACE_PATH))
-    finally:
-        world.stop(web)
-    return info
+        return {"error": str(error)}, None, 0
+    return info, web, port
 
 
 def notes(result: dict, overhead_us: float) -> list[str]:

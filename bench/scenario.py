@@ -68,7 +68,8 @@ def pick_word(total: int, team) -> tuple[str, int]:
     team, and its search would measure an empty page); each is kept only if searching
     for it (websearch, english) asks for that very lexeme and it matches at least a
     page of the team's open issues, and the one whose exact count over all issues is
-    nearest the share wins."""
+    nearest the share wins. In a dataset too small for that, the word that fills the
+    most of such a page."""
     from issues.models import Issue
     from issues.views import PAGE_SIZE
 
@@ -88,6 +89,7 @@ def pick_word(total: int, team) -> tuple[str, int]:
         )
         candidates = [row[0] for row in cursor.fetchall()]
         best: tuple[float, str, int] | None = None
+        fuller: tuple[int, str, int] | None = None  # a small dataset: the fullest page
         for word in candidates:
             cursor.execute("SELECT websearch_to_tsquery('english', %s)::text", [word])
             if cursor.fetchone()[0] != f"'{word}'":
@@ -98,11 +100,17 @@ def pick_word(total: int, team) -> tuple[str, int]:
                 [team.pk, word],
             )
             count, team_open = cursor.fetchone()
+            if fuller is None or team_open > fuller[0]:
+                fuller = (team_open, word, count)
             if team_open < PAGE_SIZE:
                 continue
             distance = abs(count / max(total, 1) - WORD_SHARE)
             if best is None or distance < best[0]:
                 best = (distance, word, count)
+    if best is None and fuller is not None and fuller[0] > 0:
+        # Below some 50,000 issues no word at the share fills a page of the team's open
+        # issues: the one that comes nearest to it (a quick look, not the issue's sizes).
+        best = (0.0, fuller[1], fuller[2])
     if best is None:
         raise RuntimeError("no search word found: are the issues' search vectors filled?")
     return best[1], best[2]
