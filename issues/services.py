@@ -22,6 +22,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
@@ -34,7 +35,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Membership, Team
 
-from . import attachments, markdown, search
+from . import attachments, markdown, pickers, search
 from .models import (
     STALE_SWEEP_Q,
     Assignment,
@@ -228,8 +229,16 @@ def _check_label(team: Team, label: Label) -> None:
 
 
 def _check_assignable(team: Team, *users: User) -> None:
-    """Every one of `users` is an active member of `team` who may be assigned (one query)."""
+    """Every one of `users` is an active member of `team` who may be assigned.
+
+    Checked against the team's pickers (its assignable members at the `pickers_version`
+    of the `team` row, which callers read inside their transaction: the create's number
+    UPDATE, an update's issue lock); only someone not among them costs a query, which
+    says why (not a member, inactive, a viewer)."""
     if not users:
+        return
+    assignable = {member.pk for member in pickers.team_pickers(team)["members"]}
+    if all(user.pk in assignable for user in users):
         return
     roles = dict(
         Membership.objects.filter(team=team, user__in=[u.pk for u in users]).values_list(
@@ -254,21 +263,27 @@ def _take_number(team: Team) -> int:
     reads the number the previous one left: keys stay unique, and a rollback gives the
     number back, so they stay gap-free. One statement instead of SELECT ... FOR UPDATE
     followed by an UPDATE.
+
+    Also reads the locked row's `pickers_version` into `team`: what the create then
+    checks against the team's pickers (statuses, assignable members) is what is
+    committed, and no change to them can commit before this transaction does.
     """
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Team._meta.db_table} SET next_number = next_number + 1 "  # noqa: S608  # nosec B608
-            "WHERE id = %s RETURNING next_number",
+            "WHERE id = %s RETURNING next_number, pickers_version",
             [team.pk],
         )
-        (next_number,) = cursor.fetchone()
+        next_number, version = cursor.fetchone()
     team.next_number = next_number
+    team.pickers_version = version if isinstance(version, uuid.UUID) else uuid.UUID(str(version))
     return next_number - 1
 
 
 def default_status(team: Team) -> Status:
-    """Where new issues start: the team's first triage status, else its first status."""
-    statuses = list(Status.objects.filter(team=team).order_by("position", "pk"))
+    """Where new issues start: the team's first triage status, else its first status
+    (from the team's pickers, at the version of the `team` row)."""
+    statuses = pickers.team_pickers(team)["statuses"]
     if not statuses:
         raise DomainError(f"Team {team.key} has no statuses.", field="status")
     return next((s for s in statuses if s.category == Status.Category.TRIAGE), statuses[0])
@@ -377,6 +392,9 @@ def create_issue(
     kind = _choice(kind, Issue.Kind, "kind")
     priority = _choice(priority, Issue.Priority, "priority")
     channel = _choice(channel, Issue.Channel, "channel")
+    # The number first: its UPDATE locks the team row and reads its pickers version,
+    # which the checks below use (a failed check rolls the number back).
+    number = _take_number(team)
     if status is None:
         status = default_status(team)
     _check_status(team, status)
@@ -386,7 +404,6 @@ def create_issue(
     reporter = reporter if reporter is not None else actor
     affected = list(dict.fromkeys([*([customer] if customer else []), *customers]))
 
-    number = _take_number(team)
     issue = Issue.objects.create(
         team=team,
         number=number,

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from accounts.models import Membership, Team
 from notifications.models import Notification
 
-from .. import customer_links, selectors
+from .. import customer_links, pickers, selectors
 from ..filters import PRIORITY_NAMES
 from ..models import (
     Attachment,
@@ -502,11 +502,20 @@ class _StrictInput(serializers.Serializer):
         return value
 
 
+_PICKED = ("status", "labels", "assignees")
+
+
 def _lookup_errors(team: Team, attrs: dict, user) -> tuple[dict, dict]:
     """Turn names into the team's objects. Anything of another team is "not found"."""
     resolved, errors = {}, {}
+    # Names are found among the team's pickers (kept per process) first; only a name
+    # they lack is looked up, so that the error says exactly what is wrong.
+    kept = pickers.team_pickers(team) if any(attrs.get(n) is not None for n in _PICKED) else None
     if attrs.get("status") is not None:
-        status = Status.objects.filter(team=team, name__iexact=attrs["status"]).first()
+        status = (
+            next((s for s in kept["statuses"] if s.name.lower() == attrs["status"].lower()), None)
+            or Status.objects.filter(team=team, name__iexact=attrs["status"]).first()
+        )
         if status is None:
             names = ", ".join(
                 Status.objects.filter(team=team).order_by("position").values_list("name", flat=True)
@@ -517,24 +526,29 @@ def _lookup_errors(team: Team, attrs: dict, user) -> tuple[dict, dict]:
         resolved["status"] = status
     if attrs.get("labels") is not None:
         wanted = list(dict.fromkeys(name.lower() for name in attrs["labels"]))
-        found = {
-            label.name.lower(): label
-            for label in Label.objects.annotate(lname=Lower("name")).filter(
-                team=team, lname__in=wanted
-            )
-        }
+        found = {label.name.lower(): label for label in kept["labels"]}
+        if not all(name in found for name in wanted):
+            found = {
+                label.name.lower(): label
+                for label in Label.objects.annotate(lname=Lower("name")).filter(
+                    team=team, lname__in=wanted
+                )
+            }
         missing = [name for name in attrs["labels"] if name.lower() not in found]
         if missing:
             errors["labels"] = [f"{team.key} has no label {name!r}." for name in missing]
         resolved["labels"] = [found[name] for name in wanted if name in found]
     if attrs.get("assignees") is not None:
         wanted = list(dict.fromkeys(attrs["assignees"]))
-        found = {
-            u.username: u
-            for u in User.objects.filter(
-                username__in=wanted, memberships__team=team, is_active=True
-            )
-        }
+        found = {u.username: u for u in kept["members"]}
+        if not all(name in found for name in wanted):
+            # A viewer is found here, for the services to say they cannot be assigned.
+            found = {
+                u.username: u
+                for u in User.objects.filter(
+                    username__in=wanted, memberships__team=team, is_active=True
+                )
+            }
         missing = [name for name in wanted if name not in found]
         if missing:
             errors["assignees"] = [f"{name} is not a member of {team.key}." for name in missing]

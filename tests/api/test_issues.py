@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from issues import services
+from issues import pickers, services
 from issues.models import Issue, IssueEvent, Status
 from tests.factories import CustomerFactory, LabelFactory
 
@@ -36,6 +36,7 @@ def test_the_list_answers_in_a_fixed_number_of_queries(
             labels=[bug_label],
             customers=[CustomerFactory(), CustomerFactory()],
         )
+    pickers.forget()  # the creates above read the team's pickers in this process
     client = api_as(alice)
     # token, then the page's issues with their customer links, picked by their ids (one
     # page + 1 to know there is more) in a subquery; the assignees and labels are named
@@ -272,12 +273,17 @@ def test_the_created_issue_is_answered_as_its_own_endpoint_gives_it(
         "labels": ["ZETA", "beta", "alpha"],
         "customers": [second.pk, first.pk],
     }
-    # token, team, labels, users, customers; savepoint, statuses, roles, number, issue,
-    # labels, customers, events, period, assignments, watchers, outbox, release; the
-    # customer links read back (the people and labels are the ones given)
-    with django_assert_num_queries(19):
+    # token, team, the team's pickers (statuses, labels, members: the first request of
+    # the process after they changed), customers; savepoint, number (it locks the team
+    # row and reads its pickers version), issue, labels, customers, events, period,
+    # assignments, watchers, outbox, release; the customer links read back (the people
+    # and labels are the ones given)
+    with django_assert_num_queries(18):
         created = client.post("/api/v1/issues/", body)
     assert created.status_code == 201, created.json()
+    # Then the names are found among the kept pickers, and checked there by the services.
+    with django_assert_num_queries(15):
+        assert client.post("/api/v1/issues/", body).status_code == 201
     answer = created.json()
     assert answer["assignees"] == ["alice", "bob"]
     assert answer["labels"] == ["Alpha", "beta", "zeta"]
@@ -288,14 +294,17 @@ def test_the_created_issue_is_answered_as_its_own_endpoint_gives_it(
 
 def test_a_created_issue_without_lists_reads_none(api_as, eng, alice, django_assert_num_queries):
     client = api_as(alice)
-    # token, team; savepoint, statuses, number, issue, event, period, watcher, outbox,
+    # token, team; savepoint, number, the team's statuses (its pickers, first time in
+    # this process: statuses, labels, members), issue, event, period, watcher, outbox,
     # release: nothing read back
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         created = client.post("/api/v1/issues/", {"team": "ENG", "title": "Plain"})
     assert created.status_code == 201, created.json()
     answer = created.json()
     assert (answer["assignees"], answer["labels"], answer["customers"]) == ([], [], [])
     assert answer == client.get(created["Location"]).json()
+    with django_assert_num_queries(10):  # the pickers are kept
+        assert client.post("/api/v1/issues/", {"team": "ENG", "title": "Again"}).status_code == 201
 
 
 def test_create_validation_names_each_field(api_as, alice, eng):

@@ -161,6 +161,26 @@ def test_viewers_and_outsiders_cannot_be_assigned(eng, alice, vera, mallory):
         assert error.value.field == "assignees"
 
 
+def test_assignees_are_checked_against_the_team_as_committed_not_as_the_caller_read_it(
+    eng, alice, bob
+):
+    """The check uses the team's kept pickers at the version the number's UPDATE reads
+    under its lock, not at the version of the caller's (older) team row."""
+    from accounts import services as team_services
+    from accounts.models import Team
+    from issues import pickers
+
+    stale = Team.objects.get(pk=eng.pk)
+    number = stale.next_number
+    assert bob in pickers.team_pickers(stale)["members"]  # kept: bob may be assigned
+    team_services.remove_member(Membership.objects.get(team=eng, user=bob), actor=alice)
+    with pytest.raises(services.DomainError) as error:
+        services.create_issue(stale, actor=alice, title="t", assignees=[bob])
+    assert (error.value.field, str(error.value)) == ("assignees", "bob is not a member of ENG.")
+    assert not Issue.objects.filter(title="t").exists()
+    assert services.create_issue(stale, actor=alice, title="t").number == number  # given back
+
+
 def test_description_mentions_resolve_to_team_members_only(eng, alice, bob, mallory):
     issue = services.create_issue(
         eng, actor=alice, title="t", description="ping @bob and @mallory and @nobody"
