@@ -69,6 +69,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-profile", action="store_true", help="time without cProfile (its overhead doubles CPU)"
     )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="for create-api: run a Celery worker (as the benchmark does) and report its CPU "
+        "per request once it has taken every queued task (py-spy --subprocesses sees it)",
+    )
     return parser.parse_args(argv)
 
 
@@ -137,8 +143,16 @@ def _profile(world: World, args: argparse.Namespace) -> int:
             raise Unavailable(f"{op.path} answered {response.status_code}, not {op.expect}")
         return response
 
+    worker = None
+    if args.worker:
+        from .runner import WORKER_CONCURRENCY, drain, wait_for_worker
+
+        worker = world.start_worker(WORKER_CONCURRENCY)
+        wait_for_worker(world)
     for n in range(args.warmup):
         request(n)
+    if worker is not None:
+        drain(world)
     if args.sql:
         statements: list[str] = []
 
@@ -165,7 +179,8 @@ def _profile(world: World, args: argparse.Namespace) -> int:
     gc.callbacks.append(gc_callback)
     profiler = None if args.no_profile else cProfile.Profile()
     db_pid = world.pg.postmaster_pid()
-    db_before, app_before = cpu_seconds({"db": db_pid})["db"], own_cpu_seconds()
+    roots = {"db": db_pid, **({"worker": worker.pid} if worker else {})}
+    before, app_before = cpu_seconds(roots), own_cpu_seconds()
     started = time.perf_counter()
     with connection.execute_wrapper(count):
         if profiler:
@@ -176,13 +191,21 @@ def _profile(world: World, args: argparse.Namespace) -> int:
             profiler.disable()
     wall = time.perf_counter() - started
     gc.callbacks.remove(gc_callback)
-    db_after, app_after = cpu_seconds({"db": db_pid})["db"], own_cpu_seconds()
+    app_after = own_cpu_seconds()
+    drained = drain(world) if worker is not None else 0.0
+    after = cpu_seconds(roots)
+    db_before, db_after = before["db"], after["db"]
     per = 1000 / args.requests
     print(f"{op.name}: {op.method} {op.path} as {op.auth}, {args.requests} requests"
           f"{'' if profiler else ', no profiler'}")  # fmt: skip
     print(f"  per request: {wall * per:.2f} ms wall, {(app_after - app_before) * per:.2f} ms "
           f"app CPU, {(db_after - db_before) * per:.2f} ms PostgreSQL CPU, "
           f"{counter[0] / args.requests:.1f} queries")  # fmt: skip
+    if worker is not None:
+        print(f"  worker: {(after['worker'] - before['worker']) * per:.2f} ms CPU per request "
+              f"(its queue drained {drained:.1f} s after the last; PostgreSQL's figure "
+              "includes the worker's queries)")  # fmt: skip
+        world.stop(worker)
     print(f"  garbage collection: {collected['seconds'] * per:.2f} ms per request; "
           f"by generation {dict(sorted(collected['generations'].items()))}")  # fmt: skip
     if profiler:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -113,36 +115,45 @@ def load_events(event_ids: Iterable[int]) -> list[IssueEvent]:
 
 
 def notify(events: list[IssueEvent]) -> list[Notification]:
-    """Create the notifications for these events (from `load_events`); emails for the
-    "email right away" ones are queued after commit. Safe to run twice: returns only the
-    ones it created.
+    """Create the notifications for these events (from `load_events`); the "email right
+    away" ones are sent after commit by `send_now`, in this process. Safe to run twice:
+    returns only the ones it created.
 
-    One read finds what an earlier run created and one INSERT adds the rest, whatever
-    the number of events and people. A run that loses a race with another (the unique
-    (event, recipient) constraint) creates them one at a time, skipping the taken ones."""
-    from .tasks import send_notification_email
-
+    One read finds the recipients (with their preferences, and the events' actors whom
+    the emails name) and one INSERT adds the notifications, whatever the number of
+    events and people. An INSERT that hits ones created before (the unique (event,
+    recipient) constraint: a second run, or a concurrent one) creates them one at a
+    time, skipping the taken ones."""
     wanted = [(event, recipients_for(event)) for event in events]
     wanted = [(event, recipients) for event, recipients in wanted if recipients]
     if not wanted:
         return []
-    user_ids = {user_id for _, recipients in wanted for user_id in recipients}
-    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=user_ids)}
-    done = _already_notified([event for event, _ in wanted])
+    actor_ids = {event.actor_id for event, _ in wanted if event.actor_id}
+    recipient_ids = {user_id for _, recipients in wanted for user_id in recipients}
+    people = {
+        user.pk: user
+        for user in get_user_model()
+        .objects.filter(pk__in=recipient_ids | actor_ids)
+        .select_related("notification_preference")
+    }
     new = []
     for event, recipients in wanted:
+        if event.actor_id in people:
+            event.actor = people[event.actor_id]
         for user_id, kind in recipients.items():
-            if (event.pk, user_id) in done:
-                continue
-            channel = (prefs.get(user_id) or Preference(user_id=user_id)).channel_for(kind)
+            if user_id not in people:
+                continue  # deleted since the event
+            preference = _preference(people[user_id]) or Preference(user_id=user_id)
             new.append(
                 Notification(
                     event=event,
-                    recipient_id=user_id,
+                    recipient=people[user_id],
                     kind=kind,
                     issue=event.issue,
                     created_at=event.created_at,
-                    email_mode={"email": "email", "digest": "digest"}.get(channel, ""),
+                    email_mode={"email": "email", "digest": "digest"}.get(
+                        preference.channel_for(kind), ""
+                    ),
                 )
             )
     if not new:
@@ -150,21 +161,19 @@ def notify(events: list[IssueEvent]) -> list[Notification]:
     try:
         with transaction.atomic():
             created = Notification.objects.bulk_create(new)
-    except IntegrityError:  # a concurrent run created some of them first
+    except IntegrityError:  # some exist already (a second run, or a concurrent one)
         created = [note for note in new if _insert_new(note)]
-    for note in created:
-        if note.email_mode == "email":
-            send_notification_email.delay_on_commit(note.pk)
+    emails = [note for note in created if note.email_mode == "email"]
+    if emails:
+        transaction.on_commit(partial(send_now, emails), robust=True)
     return created
 
 
-def _already_notified(events: list[IssueEvent]) -> set[tuple[int, int]]:
-    """(event id, recipient id) of the notifications these events already have."""
-    return set(
-        Notification.objects.filter(event__in=[event.pk for event in events]).values_list(
-            "event_id", "recipient_id"
-        )
-    )
+def _preference(user) -> Preference | None:
+    try:
+        return user.notification_preference
+    except Preference.DoesNotExist:
+        return None
 
 
 def _insert_new(note: Notification) -> bool:
@@ -270,12 +279,33 @@ def _comment_text(note: Notification) -> str:
     return comment.body if comment is not None else ""
 
 
-def _send(to: str, subject: str, template: str, context: dict) -> None:
+def _send(to: str, subject: str, template: str, context: dict, mailer=None) -> None:
+    """Render and send one email: through `mailer` (an open backend, to send several
+    over one connection), else the default mailer."""
     text = render_to_string(f"notifications/email/{template}.txt", context)
     html = render_to_string(f"notifications/email/{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    if mailer is None:
+        message.send()
+    else:
+        mailer.send_messages([message])
+
+
+def _send_note(note: Notification, mailer=None) -> None:
+    """Email one notification (its recipient, issue with team, event with actor and
+    comment loaded)."""
+    info = describe(note)
+    context = {
+        "note": note,
+        "issue": note.issue,
+        "line": info["line"],
+        "comment": _comment_text(note),
+        "url": settings.SITE_URL + note.issue.get_absolute_url(),
+        "inbox_url": settings.SITE_URL + "/inbox/",
+        "preferences_url": settings.SITE_URL + "/inbox/preferences/",
+    }
+    _send(note.recipient.email, info["subject"], "notification", context, mailer)
 
 
 def _claim(notes, now: dt.datetime) -> int:
@@ -285,6 +315,10 @@ def _claim(notes, now: dt.datetime) -> int:
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale_claim))
         .update(email_claimed_at=now)
     )
+
+
+def _mailable(note: Notification) -> bool:
+    return bool(note.recipient.email and note.recipient.is_active)
 
 
 def send_email(notification_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -298,26 +332,64 @@ def send_email(notification_id: int, *, now: dt.datetime | None = None) -> bool:
     note = Notification.objects.select_related(
         "recipient", "issue__team", "event__actor", "event__comment"
     ).get(pk=notification_id)
-    if not note.recipient.email or not note.recipient.is_active:
+    if not _mailable(note):
         Notification.objects.filter(pk=note.pk).update(emailed_at=now)
         return False
-    info = describe(note)
-    context = {
-        "note": note,
-        "issue": note.issue,
-        "line": info["line"],
-        "comment": _comment_text(note),
-        "url": settings.SITE_URL + note.issue.get_absolute_url(),
-        "inbox_url": settings.SITE_URL + "/inbox/",
-        "preferences_url": settings.SITE_URL + "/inbox/preferences/",
-    }
     try:
-        _send(note.recipient.email, info["subject"], "notification", context)
+        _send_note(note)
     except Exception:
         Notification.objects.filter(pk=note.pk, email_claimed_at=now).update(email_claimed_at=None)
         raise
     Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
     return True
+
+
+def send_now(notes: list[Notification]) -> int:
+    """Email the "email right away" notifications `notify` has just created, after
+    its commit and in its process (the worker's outbox task): no task and no read of
+    their own. Returns how many were sent.
+
+    They are claimed first, as `send_email` claims one, and sent over one connection.
+    At the first failure the ones not sent yet are released and each queued to
+    `send_notification_email`, whose retries back off; if even that fails (the broker
+    is down), `requeue_unsent_emails` finds them. A worker that dies before claiming
+    leaves them to that requeue too, and one that dies after, once the claim expires.
+    """
+    from .tasks import send_notification_email
+
+    now = timezone.now()
+    ids = [note.pk for note in notes]
+    if _claim(Notification.objects.filter(pk__in=ids), now) != len(ids):
+        mine = set(
+            Notification.objects.filter(pk__in=ids, email_claimed_at=now).values_list(
+                "pk", flat=True
+            )
+        )
+        notes = [note for note in notes if note.pk in mine]
+    prefetch_related_objects([note.event for note in notes if note.event.comment_id], "comment")
+    to_send = [note for note in notes if _mailable(note)]
+    done = [note.pk for note in notes if not _mailable(note)]  # nobody to mail: settled
+    sent = 0
+    try:
+        if to_send:
+            with mailers.default as mailer:
+                for note in to_send:
+                    _send_note(note, mailer)
+                    done.append(note.pk)
+                    sent += 1
+    except Exception as error:
+        log.warning("notification emails not sent yet (%s); their tasks will retry", error)
+        rest = [note.pk for note in to_send[sent:]]
+        Notification.objects.filter(pk__in=rest, email_claimed_at=now).update(email_claimed_at=None)
+        if done:
+            Notification.objects.filter(pk__in=done).update(emailed_at=timezone.now())
+            done = []
+        for pk in rest:
+            send_notification_email.delay(pk)
+    finally:
+        if done:
+            Notification.objects.filter(pk__in=done).update(emailed_at=timezone.now())
+    return sent
 
 
 def send_digest(user_id: int, *, now: dt.datetime | None = None) -> int:

@@ -3,6 +3,7 @@
 import smtplib
 
 import pytest
+from django.core import mail
 from django.db import transaction
 
 from issues import services
@@ -232,19 +233,29 @@ def test_an_outbox_row_costs_a_fixed_number_of_queries(
     eng, alice, bob, sam, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     """The worker's share of a create: one read of the events serves the notifications,
-    the webhooks and the customer emails, and one read of the preferences serves every
-    recipient, however many events and people the change has."""
+    the webhooks and the customer emails, one read of the people (with their
+    preferences) every recipient and actor, and the emails are sent after commit with a
+    claim and a mark for all, however many events and people the change has."""
     services.create_issue(
         eng, actor=alice, title="Checkout fails", description="@sam look", assignees=[bob, sam]
     )
     (row,) = Outbox.objects.all()
     assert len(row.event_ids) == 3
-    # (savepoint) lock the row, events, preferences, the notifications made already,
-    # (savepoint) one insert for sam (mentioned in `created`), bob and sam (assigned)
-    # (release), the team's webhooks, mark the row done (release)
-    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(11):
+    # (savepoint) lock the row, events, the people with their preferences, (savepoint)
+    # one insert for sam (mentioned in `created`), bob and sam (assigned) (release), the
+    # team's webhooks, mark the row done (release)
+    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(10):
         assert notify.process_outbox(row.pk) == 3
-    assert len(queued) == 3  # one email each, after commit
+    (send,) = queued  # the three emails, after commit
+    with django_assert_num_queries(2):  # claim them, then mark them sent
+        assert send() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "bob@example.com", "sam@example.com", "sam@example.com"
+    ]  # fmt: skip
+    assert sorted(m.body.split(":")[0] for m in mail.outbox) == [
+        "Alice assigned you ENG-1", "Alice assigned you ENG-1", "Alice mentioned you on ENG-1"
+    ]  # fmt: skip
+    assert not Notification.objects.filter(email_mode="email", emailed_at__isnull=True).exists()
     assert set(Notification.objects.values_list("recipient__username", "kind")) == {
         ("sam", "mentioned"),
         ("bob", "assigned"),
@@ -252,16 +263,48 @@ def test_an_outbox_row_costs_a_fixed_number_of_queries(
     }
 
 
-def test_a_run_that_loses_a_race_creates_only_what_is_missing(eng, alice, bob, sam, monkeypatch):
-    """Another run created some notifications after this one looked (the unique
-    constraint refuses its insert): it creates the rest one by one, and returns only
-    those."""
+def test_a_second_run_creates_only_what_is_missing(eng, alice, bob, sam):
+    """Another run created some of the notifications (the unique constraint refuses
+    the insert): this one creates the rest one by one, and returns only those."""
     services.create_issue(eng, actor=alice, title="Checkout fails", assignees=[bob, sam])
     events = notify.load_events(Outbox.objects.get().event_ids)
     assert len(notify.notify(events)) == 2
+    assert notify.notify(events) == []
     Notification.objects.filter(recipient=sam).delete()
-    monkeypatch.setattr(notify, "_already_notified", lambda events: set())  # looked too early
     (again,) = notify.notify(events)
     assert again.recipient == sam and again.pk is not None
     assert Notification.objects.filter(recipient=bob).count() == 1
     assert Notification.objects.filter(recipient=sam).count() == 1
+
+
+def test_a_send_that_fails_after_commit_leaves_the_rest_to_the_retrying_task(
+    eng, alice, bob, sam, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The worker sends a change's emails right after its commit; at the first SMTP
+    failure, what is sent stays sent and each one not sent is released and queued to
+    send_notification_email (whose retries back off), which sends it once."""
+    services.create_issue(eng, actor=alice, title="Checkout fails", assignees=[bob, sam])
+    with django_capture_on_commit_callbacks() as queued:
+        notify.process_outbox(Outbox.objects.get().pk)
+    (send,) = queued
+    real, tried, retried = notify._send, [], []
+
+    def second_fails(to, *args, **kwargs):
+        tried.append(to)
+        if len(tried) == 2:
+            raise smtplib.SMTPServerDisconnected("mail server gone")
+        return real(to, *args, **kwargs)
+
+    monkeypatch.setattr(notify, "_send", second_fails)
+    monkeypatch.setattr(send_notification_email, "delay", retried.append)
+    assert send() == 1
+    assert [m.to for m in mailoutbox] == [[tried[0]]]
+    sent = Notification.objects.get(recipient__email=tried[0])
+    failed = Notification.objects.get(recipient__email=tried[1])
+    assert sent.emailed_at is not None
+    assert (failed.emailed_at, failed.email_claimed_at) == (None, None)
+    assert retried == [failed.pk]
+    monkeypatch.undo()
+    assert send_notification_email.apply(args=[failed.pk]).get() is True
+    assert send_notification_email.apply(args=[sent.pk]).get() is False  # never twice
+    assert sorted(m.to[0] for m in mailoutbox) == ["bob@example.com", "sam@example.com"]
