@@ -114,12 +114,13 @@ def authenticate(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     now = now or timezone.now()
-    token = the_one(
-        ApiToken.objects.active(now=now)
-        .select_related("user")
-        .filter(digest=digest(raw), user__is_active=True)
-    )
-    if token is None:
+    # By the unique digest alone, then checked here: the same answer as filtering on
+    # `active()` and the user in SQL, for a third of the Python that query cost to build
+    # on every API request.
+    token = the_one(ApiToken.objects.select_related("user").filter(digest=digest(raw)))
+    if token is None or not token.user.is_active or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or token.last_used_at <= now - TOUCH_INTERVAL:
         # A conditional update: of concurrent requests only one writes.
