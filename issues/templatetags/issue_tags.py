@@ -316,11 +316,13 @@ def when(value) -> str:
     return mark_safe(_when(value))  # values escaped by _e  # noqa: S308  # nosec B308 B703
 
 
-def _when(value) -> str:
-    local = timezone.localtime(value)
+def _when(value, now=None, zone=None) -> str:
+    """`<time>` with the ISO stamp, the long date as its title, and "… ago"; `now` and
+    `zone` (the clock and the current time zone) read once by a caller with many."""
+    local = value.astimezone(zone) if zone is not None else timezone.localtime(value)
     return (
         f'<time datetime="{_e(local.isoformat())}" title="{_e(humane.stamp(local))}">'
-        f"{_e(humane.ago(local))}</time>"
+        f"{_e(humane.ago(local, now))}</time>"
     )
 
 
@@ -335,7 +337,7 @@ _PUBLIC = (
 _INTERNAL = '<span class="pill internal" title="Only the team sees this">Internal</span>'
 
 
-def _comment_entry(event: IssueEvent) -> str:
+def _comment_entry(event: IssueEvent, now=None, zone=None) -> str:
     comment = event.comment
     if comment.customer is not None:
         via = f", via {_e(event.actor.name)}" if event.actor else ""
@@ -354,7 +356,8 @@ def _comment_entry(event: IssueEvent) -> str:
     return (
         f'<li class="comment {"public" if comment.is_public else "internal"}" '
         f'id="comment-{comment.pk}">\n<div class="meta">{who}\n'
-        f"{_PUBLIC if comment.is_public else _INTERNAL}\n{_when(event.created_at)}\n{edited}"
+        f"{_PUBLIC if comment.is_public else _INTERNAL}\n"
+        f"{_when(event.created_at, now, zone)}\n{edited}"
         f'</div>\n<div class="markdown">{comment.body_html}</div>{files}\n</li>'
     )
 
@@ -367,13 +370,14 @@ def timeline_entries(timeline: list[IssueEvent]) -> str:
     event, each value escaped by `_e` (a comment's body is its stored, sanitised HTML).
     Edits of a comment show on the comment ("edited"), not as lines of their own."""
     entries = []
+    now, zone = timezone.now(), timezone.get_current_timezone()
     for event in timeline:
         if event.kind == Kind.COMMENTED and event.comment is not None:
-            entries.append(_comment_entry(event))
+            entries.append(_comment_entry(event, now, zone))
         elif event.kind != Kind.COMMENT_EDITED:
             entries.append(
                 f'<li class="event"><b>{_actor(event)}</b> {conditional_escape(event_text(event))}'
-                f"\n· {_when(event.created_at)}</li>"
+                f"\n· {_when(event.created_at, now, zone)}</li>"
             )
     return mark_safe("\n".join(entries))  # values escaped by _e  # noqa: S308  # nosec B308 B703
 
