@@ -22,7 +22,6 @@ import contextlib
 import contextvars
 import datetime as dt
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
@@ -276,7 +275,7 @@ def _take_number(team: Team) -> int:
         )
         next_number, version = cursor.fetchone()
     team.next_number = next_number
-    team.pickers_version = version if isinstance(version, uuid.UUID) else uuid.UUID(str(version))
+    team.pickers_version = Team._meta.get_field("pickers_version").to_python(version)
     return next_number - 1
 
 

@@ -369,7 +369,7 @@ def send_now(notes: list[Notification]) -> int:
     prefetch_related_objects([note.event for note in notes if note.event.comment_id], "comment")
     to_send = [note for note in notes if _mailable(note)]
     done = [note.pk for note in notes if not _mailable(note)]  # nobody to mail: settled
-    sent = 0
+    sent, failure = 0, None
     try:
         if to_send:
             with mailers.default as mailer:
@@ -378,17 +378,15 @@ def send_now(notes: list[Notification]) -> int:
                     done.append(note.pk)
                     sent += 1
     except Exception as error:
-        log.warning("notification emails not sent yet (%s); their tasks will retry", error)
+        failure = error
+    if done:
+        Notification.objects.filter(pk__in=done).update(emailed_at=timezone.now())
+    if failure is not None:
+        log.warning("notification emails not sent yet (%s); their tasks will retry", failure)
         rest = [note.pk for note in to_send[sent:]]
         Notification.objects.filter(pk__in=rest, email_claimed_at=now).update(email_claimed_at=None)
-        if done:
-            Notification.objects.filter(pk__in=done).update(emailed_at=timezone.now())
-            done = []
         for pk in rest:
             send_notification_email.delay(pk)
-    finally:
-        if done:
-            Notification.objects.filter(pk__in=done).update(emailed_at=timezone.now())
     return sent
 
 
