@@ -270,7 +270,7 @@ def quick_log_similar(request):
     """The open issues of the chosen team most like the title being typed."""
     team = selectors.get_team_for_user(request.user, request.GET.get("team", ""))
     found = search.similar(
-        Issue.objects.filter(team=team).open().select_related("team", "status"),
+        Issue.objects.of_teams(team.pk).open().select_related("team", "status"),
         request.GET.get("title", ""),
         description=request.GET.get("description", ""),
         limit=6,

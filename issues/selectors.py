@@ -224,7 +224,7 @@ def list_team_issues(team: Team, *, user, params, now=None):
     team_pickers = pickers.team_pickers(team)
     filterset = IssueFilterSet(
         params,
-        queryset=Issue.objects.filter(team=team),
+        queryset=Issue.objects.of_teams(team.pk),
         team=team,
         user=user,
         now=now,

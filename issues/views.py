@@ -528,7 +528,7 @@ def similar(request):
     team = selectors.get_team_for_user(request.user, request.GET.get("team", ""))
     text = request.GET.get("title", "")
     found = search.similar(
-        Issue.objects.filter(team=team).open().select_related("team", "status"), text
+        Issue.objects.of_teams(team.pk).open().select_related("team", "status"), text
     )
     return render(request, "issues/issue_form.html#similar", {"similar": found, "team": team})
 

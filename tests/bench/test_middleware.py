@@ -43,10 +43,10 @@ def test_a_capture_request_gets_its_statements_with_the_values_bound(team_list, 
     response = client.get(url, headers={"X-Bench-Capture": "1"})
     statements = decode_statements(response[SQL_HEADER])
     assert len(statements) == int(response[COUNT_HEADER])
-    # The team's statuses, bound to its id (not a placeholder).
-    assert any("issues_status" in sql and f'"team_id" = {eng.pk}' in sql for sql in statements), (
-        statements
-    )
+    # The member's saved views of the team, bound to the team's id (not a placeholder).
+    assert any(
+        "issues_savedview" in sql and f'"team_id" = {eng.pk}' in sql for sql in statements
+    ), statements
     assert all("%s" not in sql for sql in statements)
 
 
