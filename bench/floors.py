@@ -6,7 +6,8 @@ that is rolled back at the end, each in its own savepoint; the floor is the sum 
 Execution Times. Reads are run three times and their median taken; a write runs once (a
 second run could collide with the first on a unique key). Transaction control
 (SAVEPOINT, RELEASE, ...) is not a query and is left out. The slowest statement's plan is
-kept as text (EXPLAIN ANALYZE, BUFFERS) for the report.
+kept as text (EXPLAIN ANALYZE, BUFFERS, SETTINGS: the settings that differ from the
+server's defaults) for the report.
 
 Runs in the benchmark's own Django process, on its connection to the private cluster.
 """
@@ -61,6 +62,25 @@ def gist(sql: str) -> str:
     return head
 
 
+# A statement may lead with settings for itself (reports' `SET LOCAL work_mem = '32MB'; `,
+# sent in the same message): they are applied before the rest is explained.
+SETTING = re.compile(r"\s*SET LOCAL (\w+) = ('[^']*');")
+
+
+def _settings(sql: str) -> tuple[list[tuple[str, str]], str]:
+    """([(name, value), ...], the statement) of `sql`'s leading SET LOCAL settings."""
+    found = []
+    while match := SETTING.match(sql):
+        found.append((match.group(1), match.group(2)))
+        sql = sql[match.end() :].lstrip()
+    return found, sql
+
+
+def _apply(cursor, settings: list[tuple[str, str]], *, undo: bool = False) -> None:
+    for name, value in settings:
+        cursor.execute(f"SET LOCAL {name} TO DEFAULT" if undo else f"SET LOCAL {name} = {value}")
+
+
 def _verb(sql: str) -> str:
     return sql.lstrip(" (\n").split(None, 1)[0].upper() if sql.strip() else ""
 
@@ -73,13 +93,16 @@ def _explain(cursor, sql: str) -> tuple[float, float]:
 
 
 def _plan_text(cursor, sql: str) -> str:
+    settings, sql = _settings(sql)
     sid = transaction.savepoint_create()
+    _apply(cursor, settings)  # undone with the savepoint
     try:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, SETTINGS) " + sql)
         text = "\n".join(row[0] for row in cursor.fetchall())
     except DatabaseError:
         transaction.savepoint_rollback(sid)
         sid = transaction.savepoint_create()
+        _apply(cursor, settings)
         cursor.execute("EXPLAIN " + sql)
         text = "(not re-runnable; plan without ANALYZE)\n" + "\n".join(
             row[0] for row in cursor.fetchall()
@@ -100,14 +123,17 @@ def sql_floor(statements: list[str], *, undo: Callable[[], None] | None = None) 
         if undo is not None:
             undo()
         for sql in statements:
-            verb = _verb(sql)
+            settings, body = _settings(sql)
+            verb = _verb(body)
             if verb not in EXPLAINABLE:
                 skipped += 1
                 continue
             runs = 1 if verb in WRITES else 3
             sid = transaction.savepoint_create()
             try:
-                times = [_explain(cursor, sql) for _ in range(runs)]
+                _apply(cursor, settings)
+                times = [_explain(cursor, body) for _ in range(runs)]
+                _apply(cursor, settings, undo=True)  # for this statement only, as sent
             except DatabaseError as error:
                 transaction.savepoint_rollback(sid)
                 failed.append({"sql": sql[:KEEP_SQL], "error": str(error).strip()[:300]})

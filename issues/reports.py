@@ -187,9 +187,24 @@ def _bounds(bounds: list[dt.datetime]) -> list:
     return [_dt(b) for b in bounds[1:]]
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
+# Memory for the sorts of a percentile statement on PostgreSQL (its default is 4MB). A
+# team's year at 1,000,000 issues sorts some 260,000 durations and issue ids per status
+# in each of three processes; at 4MB each spilled to disk (external merge): time in
+# status 255 -> 205 ms. Only there: the backlog's plan at 32MB is slower (197 -> 269 ms).
+PERCENTILE_WORK_MEM = "32MB"
+
+
+def _fetch(sql: str, params: list, *, work_mem: str | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if work_mem is None or connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        # One message of two statements, which PostgreSQL runs as one transaction: the
+        # setting lasts for this statement only (to the end of the transaction, inside
+        # an atomic block), at no extra round trip. The cursor binds parameters on the
+        # client, as Django's does by default, so the message may hold two statements.
+        cursor.execute(f"SET LOCAL work_mem = '{work_mem}'; {sql}", params)
+        cursor.nextset()
         return cursor.fetchall()
 
 
@@ -268,7 +283,7 @@ def _percentiles(
     distinct: dict = {}
     counts: dict = {}
     result: dict = {}
-    for what, grp, n, a, b, c in _fetch(sql, params):
+    for what, grp, n, a, b, c in _fetch(sql, params, work_mem=PERCENTILE_WORK_MEM):
         if what == "d":
             distinct[grp] = n
         elif what == "h":

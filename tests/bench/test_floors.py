@@ -62,3 +62,31 @@ def test_without_the_undo_the_replay_collides_with_the_original_and_says_so(eng,
     floor = sql_floor(recorder.statements)
     assert any("issues_issue_unique_team_number" in f["error"] for f in floor["failed"])
     assert floor["explained"] < floor["statements"] - floor["skipped"]
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_a_report_statement_is_replayed_with_the_memory_it_asks_for(eng, alice):
+    """The percentile reports send `SET LOCAL work_mem = ...; WITH ...` in one message:
+    the replay explains the WITH under that setting (the plan lists it), and the next
+    statement without it."""
+    import datetime as dt
+
+    from issues import reports
+
+    services.create_issue(eng, actor=alice, title="Counted")
+    recorder = Recorder()
+    window = reports.ReportFilter.for_days(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    with connection.execute_wrapper(recorder):
+        reports.time_in_status(eng, window)
+    report = recorder.statements[-1]
+    assert report.startswith("SET LOCAL work_mem")
+
+    floor = sql_floor([report])
+    assert (floor["explained"], floor["failed"], floor["skipped"]) == (1, [], 0)
+    assert f"work_mem = '{reports.PERCENTILE_WORK_MEM}'" in floor["slowest"]["plan"]
+
+    slower = "SELECT pg_sleep(0.2)"
+    floor = sql_floor([report, slower])
+    assert floor["slowest"]["sql"] == slower
+    assert "work_mem" not in floor["slowest"]["plan"]

@@ -292,3 +292,21 @@ def test_reports_run_without_jit_compilation():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+@pytest.mark.skipif("not is_postgres()")
+@pytest.mark.django_db(transaction=True)
+def test_a_percentile_statement_sorts_in_more_memory_and_gives_it_back():
+    """The percentile statements raise work_mem for themselves only (at 4MB their sorts
+    spilled to disk): the connection's next statement has the server's setting again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+    sql = "SELECT current_setting('work_mem'), %s"
+    assert reports._fetch(sql, [1], work_mem=reports.PERCENTILE_WORK_MEM) == [
+        (reports.PERCENTILE_WORK_MEM, 1)
+    ]
+    assert reports._fetch(sql, [2]) == [(before, 2)]
+    assert before != reports.PERCENTILE_WORK_MEM
