@@ -91,3 +91,48 @@ def test_concurrent_follow_up_sweeps_report_each_waiting_spell_once(eng, alice, 
     assert errors == []
     assert IssueEvent.objects.filter(kind="follow_up_due").count() == 15
     assert IssueEvent.objects.filter(kind="follow_up_due").values("issue").distinct().count() == 15
+
+
+def test_an_outbox_row_in_a_workers_hands_is_skipped_and_taken_again_if_that_worker_fails(
+    eng, alice, bob
+):
+    """Two workers with the same row (a drain beside the queued task): the second skips
+    it at once instead of waiting; the first one's failure undoes its claim, so the row
+    is processed by the next run."""
+    from django.db import transaction
+
+    from notifications import services as notify
+    from notifications.models import Notification, Outbox
+
+    services.create_issue(eng, actor=alice, title="Checkout fails", assignees=[bob])
+    # Its task ran after commit (in this process); as if it had not run yet:
+    Notification.objects.all().delete()
+    Outbox.objects.update(processed_at=None, attempts=0)
+    row = Outbox.objects.get()
+    claimed, release = threading.Event(), threading.Event()
+
+    def first_worker():
+        try:
+            with transaction.atomic():
+                assert notify._claim_outbox(row.pk, row.created_at) is not None
+                claimed.set()
+                release.wait(timeout=10)
+                raise RuntimeError("the worker fails before committing")
+        except RuntimeError:
+            pass
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_worker)
+    thread.start()
+    assert claimed.wait(timeout=10)
+    try:
+        assert notify.process_outbox(row.pk) == 0  # skipped, not waited for
+    finally:
+        release.set()
+        thread.join(timeout=10)
+    assert not Notification.objects.exists()
+    assert notify.process_outbox(row.pk) == 1
+    assert notify.process_outbox(row.pk) == 0
+    row.refresh_from_db()
+    assert row.processed_at is not None and row.attempts == 1
