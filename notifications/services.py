@@ -8,7 +8,6 @@ outbox rows and emails are claimed with conditional updates before work is done.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -217,10 +216,8 @@ def _claim_outbox(outbox_id: int, now: dt.datetime) -> list[int] | None:
             [connection.ops.adapt_datetimefield_value(now), outbox_id],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    value = row[0]
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    field = Outbox._meta.get_field("event_ids")
+    return None if row is None else field.from_db_value(row[0], None, connection)
 
 
 def drain_outbox(*, now: dt.datetime | None = None, limit: int = 500) -> int:
