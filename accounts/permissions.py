@@ -7,6 +7,8 @@ what controls to show. Visibility (who sees a team at all) is `Team.objects.visi
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Subquery
 
+from issuetracker.prepared import Prepared
+
 from .models import Membership, Team, User
 
 Role = Membership.Role
@@ -68,6 +70,22 @@ def require(user: User | None, action: str, team: Team) -> None:
         raise PermissionDenied(f"Your role in {team.key} does not allow this ({action}).")
 
 
+_all_teams = Prepared(
+    lambda user_id: Team.objects.annotate(
+        my_role=Subquery(
+            Membership.objects.filter(team=OuterRef("pk"), user_id=user_id).values("role")[:1]
+        )
+    ).order_by("key")
+)
+_member_teams = Prepared(
+    lambda user_id: (
+        Team.objects.filter(memberships__user_id=user_id)
+        .annotate(my_role=F("memberships__role"))
+        .order_by("key")
+    )
+)
+
+
 def visible_teams(user: User) -> list[Team]:
     """The teams `user` may see (all, for superusers) by key, each with `my_role`: one
     query, remembered on the user for the request. The header lists them and team pages
@@ -77,15 +95,11 @@ def visible_teams(user: User) -> list[Team]:
     teams = user.__dict__.get("_visible_teams")
     if teams is None:
         if not user.is_active:
-            teams = Team.objects.none()
+            teams = []
         elif user.is_superuser:  # every team, and their role where they are a member
-            mine = Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
-            teams = Team.objects.annotate(my_role=Subquery(mine))
+            teams = _all_teams(user.pk)
         else:  # the role from the membership that makes the team visible (a join)
-            teams = Team.objects.filter(memberships__user=user).annotate(
-                my_role=F("memberships__role")
-            )
-        teams = list(teams.order_by("key"))
+            teams = _member_teams(user.pk)
         user.__dict__["_visible_teams"] = teams
         roles = user.__dict__.setdefault("_team_roles", {})
         for team in teams:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Membership, Team
+from issuetracker.prepared import Prepared
 from issuetracker.queries import the_one
 
 from . import pickers
@@ -53,6 +54,16 @@ def get_team_for_user(user, team_key: str) -> Team:
     raise Http404("No such team.")
 
 
+def _issue_lookup(team_id: int, number: int):
+    return Issue.objects.select_related("status", "reporter").filter(team_id=team_id, number=number)
+
+
+_issue_by_number = Prepared(lambda team_id, number: _issue_lookup(team_id, number)[:1])
+_issue_with_facts = Prepared(
+    lambda team_id, number, user_id: with_issue_facts(_issue_lookup(team_id, number), user_id)[:1]
+)
+
+
 def get_issue_for_user(user, key: str, *, with_facts: bool = False) -> Issue:
     """The issue with key `ENG-42` if `user` may see it; Http404 otherwise.
 
@@ -69,12 +80,13 @@ def get_issue_for_user(user, key: str, *, with_facts: bool = False) -> Issue:
     team = next((t for t in permissions.visible_teams(user) if t.key == team_key), None)
     if team is None:
         raise Http404("No such issue.")
-    issues = Issue.objects.select_related("status", "reporter").filter(
-        team_id=team.pk, number=int(number)
-    )
-    issue = the_one(with_issue_facts(issues, user) if with_facts else issues)
-    if issue is None:
+    if with_facts:
+        found = _issue_with_facts(team.pk, int(number), user.pk)
+    else:
+        found = _issue_by_number(team.pk, int(number))
+    if not found:
         raise Http404("No such issue.")
+    issue = found[0]
     issue.team = copy.copy(team)  # a copy: a form editing it cannot change the header
     if issue.duplicate_of_id:
         issue.duplicate_of = the_one(
@@ -130,16 +142,37 @@ def get_home(user) -> dict:
     }
 
 
-def with_issue_facts(issues, user):
+def with_issue_facts(issues, user_id: int | None):
     """Issues annotated with what the issue page shows of their links: `watcher_count`,
-    `is_watching` (for `user`), `attachment_count` and `with_link_ids`' assignee and
-    label ids."""
+    `is_watching` (for the user `user_id`), `attachment_count` and `with_link_ids`'
+    assignee and label ids."""
     watchers = Issue.watchers.through
     return with_link_ids(issues).annotate(
         watcher_count=_Linked(watchers, "user", "count"),
-        is_watching=_Linked(watchers, "user", "has", getattr(user, "pk", None)),
+        is_watching=_Linked(watchers, "user", "has", user_id),
         attachment_count=_Linked(Attachment, "id", "count"),
     )
+
+
+_customer_links = Prepared(
+    lambda issue_id: (
+        IssueCustomer.objects.filter(issue_id=issue_id)
+        .select_related("customer__organization")
+        .order_by("added_at", "pk")
+    )
+)
+_timeline = Prepared(
+    lambda issue_id: (
+        IssueEvent.objects.filter(issue_id=issue_id)
+        .select_related("comment", "comment__customer")
+        .order_by("created_at", "id")
+    )
+)
+_status_periods = Prepared(
+    lambda issue_id: StatusPeriod.objects.filter(issue_id=issue_id).order_by(
+        "entered_at", "entered_event_id"
+    )
+)
 
 
 def get_issue_detail(issue: Issue, *, user=None) -> dict:
@@ -157,26 +190,14 @@ def get_issue_detail(issue: Issue, *, user=None) -> dict:
     statuses, team_labels, members = kept["statuses"], kept["labels"], kept["members"]
     if not hasattr(issue, "watcher_count"):
         facts = (
-            with_issue_facts(Issue.objects.filter(pk=issue.pk), user)
+            with_issue_facts(Issue.objects.filter(pk=issue.pk), getattr(user, "pk", None))
             .values("watcher_count", "is_watching", "attachment_count", "assignee_ids", "label_ids")
             .get()
         )
         for name, value in facts.items():
             setattr(issue, name, value)
-    issue.customer_link_list = (
-        list(
-            IssueCustomer.objects.filter(issue_id=issue.pk)
-            .select_related("customer__organization")
-            .order_by("added_at", "pk")
-        )
-        if issue.customer_count
-        else []
-    )
-    timeline = list(
-        IssueEvent.objects.filter(issue=issue)
-        .select_related("comment", "comment__customer")
-        .order_by("created_at", "id")
-    )
+    issue.customer_link_list = _customer_links(issue.pk) if issue.customer_count else []
+    timeline = _timeline(issue.pk)
     # Whoever the page names and the members do not include (a former member assigned or
     # in the history) is read in one query, for the assignees and the timeline together.
     people = name_timeline(
@@ -603,9 +624,7 @@ def get_issue_life(
     from django.contrib.auth import get_user_model
 
     now = now or timezone.now()
-    periods = list(
-        StatusPeriod.objects.filter(issue=issue).order_by("entered_at", "entered_event_id")
-    )
+    periods = _status_periods(issue.pk)
     by_status = by_id(statuses, Status, (p.status_id for p in periods))
     users = by_id(people, get_user_model(), (p.entered_by_id for p in periods if p.entered_by_id))
     for period in periods:

@@ -1,0 +1,127 @@
+"""Queries compiled once per process, then run with new values.
+
+Every request asks the same few lookups: the signed-in user, their teams, the issue by
+its key, its timeline. Their shape never changes, only the ids; yet the ORM builds and
+compiles each one anew, and compiling (joins, selected columns, annotations, ordering)
+costs more CPU than PostgreSQL spends answering them. `Prepared` compiles a query the
+first time it runs on a database and keeps its SQL; later runs put the new ids into the
+kept parameters and let Django read the rows exactly as it would have (select_related,
+annotations, converters, prefetches): the same SQL, the same objects, less work.
+
+Only integer values (ids, numbers) are prepared. Anything else (None, a string, a bool)
+runs the query the ordinary way, since such values can change the SQL itself (`IS NULL`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+
+# Two sets of stand-in values, compiled one after the other: a parameter that differs
+# between the two compilations is a value, one that does not is part of the query. Both
+# inside PostgreSQL's integer range (an out-of-range value empties an integer lookup).
+_FIRST = 2_000_000_000
+_SECOND = 2_100_000_000
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    queryset: QuerySet
+    compiler_class: type
+    state: dict[str, Any]  # what compiling set on the compiler: select, klass_info, ...
+    sql: str
+    params: tuple
+    # (parameter position, value index, the int type the backend passes it as: psycopg's
+    # Int4 for an integer column on PostgreSQL, int otherwise)
+    slots: tuple[tuple[int, int, type[int]], ...]
+
+
+class Prepared[M: Model]:
+    """`build(*values)` returns the queryset; `prepared(*values)` runs it and returns its
+    rows as a list. `build` must use each value as it is, as a parameter of the query
+    (a filter or an annotation's argument): compiling checks that and raises TypeError
+    otherwise, on the first run, so a test of the caller finds it."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]]):
+        self.build = build
+        self._model: type[Model] | None = None
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, *values: Any) -> list[M]:
+        if not all(type(value) is int for value in values):
+            return list(self.build(*values))
+        compiled = None
+        if self._model is not None:
+            compiled = self._compiled.get(router.db_for_read(self._model) or "default")
+        if compiled is None:
+            compiled = self._compile(len(values))
+        return list(_with_sql(compiled, values))
+
+    def _compile(self, count: int) -> _Compiled:
+        with self._lock:
+            queryset = self.build(*(_FIRST + i for i in range(count)))
+            self._model = queryset.model
+            if compiled := self._compiled.get(queryset.db):
+                return compiled
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            sql, params = compiler.as_sql()
+            second = self.build(*(_SECOND + i for i in range(count)))
+            other_sql, other_params = second.query.get_compiler(using=queryset.db).as_sql()
+            slots = []
+            if sql != other_sql or len(params) != len(other_params):
+                raise TypeError(f"{queryset.model.__name__}: the SQL depends on the values")
+            for position, (first, other) in enumerate(zip(params, other_params, strict=True)):
+                if first == other:
+                    continue
+                kind = type(first)
+                index = first - _FIRST if issubclass(kind, int) and kind is not bool else -1
+                if not (0 <= index < count and other == _SECOND + index):
+                    raise TypeError(
+                        f"{queryset.model.__name__}: parameter {position} is not a value "
+                        "as given (prepared values must be used unchanged)"
+                    )
+                slots.append((position, index, kind))
+            if {index for _, index, _ in slots} != set(range(count)):
+                raise TypeError(f"{queryset.model.__name__}: a value is not a parameter")
+            state = {
+                name: value
+                for name, value in vars(compiler).items()
+                if name not in {"query", "connection", "using", "elide_empty", "quote_cache"}
+            }
+            compiled = _Compiled(
+                queryset=queryset,
+                compiler_class=type(compiler),
+                state=state,
+                sql=sql,
+                params=tuple(params),
+                slots=tuple(slots),
+            )
+            self._compiled[queryset.db] = compiled
+            return compiled
+
+
+def _with_sql(compiled: _Compiled, values: tuple[int, ...]) -> QuerySet:
+    """A fresh copy of the compiled queryset whose compiler hands out the kept SQL with
+    `values` in their places, already set up as compiling would have set it up."""
+    params = list(compiled.params)
+    for position, index, kind in compiled.slots:
+        params[position] = values[index] if kind is int else kind(values[index])
+    sql, params = compiled.sql, tuple(params)
+    queryset = compiled.queryset._chain()
+    query = queryset.query
+
+    def get_compiler(using=None, connection=None, elide_empty=True):
+        connection = connection or connections[using]
+        compiler = compiled.compiler_class(query, connection, using, elide_empty)
+        vars(compiler).update(compiled.state)
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        return compiler
+
+    query.get_compiler = get_compiler
+    return queryset
