@@ -4,6 +4,7 @@ requests get the page's partial; plain requests get the page or a redirect."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 from django.conf import settings
@@ -73,7 +74,9 @@ def _list_context(request, team: Team) -> dict:
         "issues": issues,
         "query": query.urlencode(),
         "rights": _rights(request.user, team),
-        "saved_views": selectors.list_saved_views(team, request.user),
+        # Called by the template where it shows them (not by the board or a results-only
+        # refresh): no query for the pages that do not.
+        "saved_views": functools.partial(selectors.list_saved_views, team, request.user),
         "menus": menus,
         "pickers": pickers,
         "bulk_actions": BulkForm.ACTIONS,

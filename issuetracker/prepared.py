@@ -8,8 +8,9 @@ first time it runs on a database and keeps its SQL; later runs put the new ids i
 kept parameters and let Django read the rows exactly as it would have (select_related,
 annotations, converters, prefetches): the same SQL, the same objects, less work.
 
-Only integer values (ids, numbers) are prepared. Anything else (None, a string, a bool)
-runs the query the ordinary way, since such values can change the SQL itself (`IS NULL`).
+Only integers and strings (ids, numbers, keys, digests) are prepared. Anything else
+(None, a bool, a list) runs the query the ordinary way, since such values can change
+the SQL itself (`IS NULL`, `IN (...)`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 
 # Two sets of stand-in values, compiled one after the other: a parameter that differs
-# between the two compilations is a value, one that does not is part of the query. Both
-# inside PostgreSQL's integer range (an out-of-range value empties an integer lookup).
+# between the two compilations is a value, one that does not is part of the query. The
+# numbers are inside PostgreSQL's integer range (an out-of-range value empties an
+# integer lookup); the strings could not be typed by anyone.
 _FIRST = 2_000_000_000
 _SECOND = 2_100_000_000
+_KINDS = (int, str)
+
+
+def _stand_ins(kinds: tuple[type, ...], base: int) -> tuple:
+    return tuple(
+        base + i if kind is int else f"\x00prepared {base + i}" for i, kind in enumerate(kinds)
+    )
 
 
 @dataclass(frozen=True)
@@ -36,9 +45,9 @@ class _Compiled:
     state: dict[str, Any]  # what compiling set on the compiler: select, klass_info, ...
     sql: str
     params: tuple
-    # (parameter position, value index, the int type the backend passes it as: psycopg's
-    # Int4 for an integer column on PostgreSQL, int otherwise)
-    slots: tuple[tuple[int, int, type[int]], ...]
+    # (parameter position, value index, the type the backend passes it as: psycopg's
+    # Int4 for an integer column on PostgreSQL, the value's own type otherwise)
+    slots: tuple[tuple[int, int, type], ...]
 
 
 class Prepared[M: Model]:
@@ -50,45 +59,50 @@ class Prepared[M: Model]:
     def __init__(self, build: Callable[..., QuerySet[M]]):
         self.build = build
         self._model: type[Model] | None = None
-        self._compiled: dict[str, _Compiled] = {}
+        # By database and the values' types.
+        self._compiled: dict[tuple[str, tuple[type, ...]], _Compiled] = {}
         self._lock = threading.Lock()
 
     def __call__(self, *values: Any) -> list[M]:
-        if not all(type(value) is int for value in values):
+        kinds = tuple(type(value) for value in values)
+        if not all(kind in _KINDS for kind in kinds):
             return list(self.build(*values))
         compiled = None
         if self._model is not None:
-            compiled = self._compiled.get(router.db_for_read(self._model) or "default")
+            database = router.db_for_read(self._model) or "default"
+            compiled = self._compiled.get((database, kinds))
         if compiled is None:
-            compiled = self._compile(len(values))
+            compiled = self._compile(kinds)
         return list(_with_sql(compiled, values))
 
-    def _compile(self, count: int) -> _Compiled:
+    def _compile(self, kinds: tuple[type, ...]) -> _Compiled:
         with self._lock:
-            queryset = self.build(*(_FIRST + i for i in range(count)))
+            first_values, second_values = _stand_ins(kinds, _FIRST), _stand_ins(kinds, _SECOND)
+            queryset = self.build(*first_values)
             self._model = queryset.model
-            if compiled := self._compiled.get(queryset.db):
+            if compiled := self._compiled.get((queryset.db, kinds)):
                 return compiled
+            name = queryset.model.__name__
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
-            second = self.build(*(_SECOND + i for i in range(count)))
-            other_sql, other_params = second.query.get_compiler(using=queryset.db).as_sql()
-            slots = []
+            second = self.build(*second_values).query.get_compiler(using=queryset.db)
+            other_sql, other_params = second.as_sql()
             if sql != other_sql or len(params) != len(other_params):
-                raise TypeError(f"{queryset.model.__name__}: the SQL depends on the values")
+                raise TypeError(f"{name}: the SQL depends on the values")
+            index_of = {value: index for index, value in enumerate(first_values)}
+            slots = []
             for position, (first, other) in enumerate(zip(params, other_params, strict=True)):
                 if first == other:
                     continue
-                kind = type(first)
-                index = first - _FIRST if issubclass(kind, int) and kind is not bool else -1
-                if not (0 <= index < count and other == _SECOND + index):
+                index = index_of.get(first, -1) if type(first) is not bool else -1
+                if index < 0 or other != second_values[index]:
                     raise TypeError(
-                        f"{queryset.model.__name__}: parameter {position} is not a value "
-                        "as given (prepared values must be used unchanged)"
+                        f"{name}: parameter {position} is not a value as given (prepared "
+                        "values must be used unchanged)"
                     )
-                slots.append((position, index, kind))
-            if {index for _, index, _ in slots} != set(range(count)):
-                raise TypeError(f"{queryset.model.__name__}: a value is not a parameter")
+                slots.append((position, index, type(first)))
+            if {index for _, index, _ in slots} != set(range(len(kinds))):
+                raise TypeError(f"{name}: a value is not a parameter")
             state = {
                 name: value
                 for name, value in vars(compiler).items()
@@ -102,16 +116,17 @@ class Prepared[M: Model]:
                 params=tuple(params),
                 slots=tuple(slots),
             )
-            self._compiled[queryset.db] = compiled
+            self._compiled[queryset.db, kinds] = compiled
             return compiled
 
 
-def _with_sql(compiled: _Compiled, values: tuple[int, ...]) -> QuerySet:
+def _with_sql(compiled: _Compiled, values: tuple) -> QuerySet:
     """A fresh copy of the compiled queryset whose compiler hands out the kept SQL with
     `values` in their places, already set up as compiling would have set it up."""
     params = list(compiled.params)
     for position, index, kind in compiled.slots:
-        params[position] = values[index] if kind is int else kind(values[index])
+        value = values[index]
+        params[position] = value if type(value) is kind else kind(value)
     sql, params = compiled.sql, tuple(params)
     queryset = compiled.queryset._chain()
     query = queryset.query

@@ -80,6 +80,17 @@ def test_several_values_each_go_to_their_own_place(alice, bob):
     assert by_number(eng.pk, 2) == []
 
 
+def test_strings_are_values_too(alice):
+    eng = alice.memberships.get().team
+    TeamFactory(key="OPS")
+    by_key = Prepared(lambda key: Team.objects.filter(key=key)[:1])
+
+    assert [t.pk for t in by_key(eng.key)] == [eng.pk]
+    assert [t.key for t in by_key("OPS")] == ["OPS"]
+    assert by_key("ops") == []  # exact, as the ordinary query
+    assert by_key("x' OR '1'='1") == []  # a parameter, never SQL
+
+
 def test_a_value_that_is_not_an_id_runs_the_ordinary_query(issues):
     prepared = Prepared(lambda user_id: Issue.objects.filter(reporter_id=user_id))
     first, _ = issues
