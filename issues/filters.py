@@ -162,6 +162,19 @@ class IssueFilterSet(filters.FilterSet):
     def get_filters(cls):
         return _Filters(super().get_filters())
 
+    @property
+    def form(self) -> forms.Form:
+        """The form of this FilterSet's own filters' fields, taken as they are. django-
+        filter makes a form class of them, whose instance deep-copies every field (the
+        model choice fields with their querysets), on every request; the fields are
+        already this FilterSet's own (`_copy_filter` leaves each copy to build its
+        field), so there is nothing to protect by copying them."""
+        if not hasattr(self, "_form"):
+            fields = {name: f.field for name, f in self.filters.items()}
+            data = self.data if self.is_bound else None
+            self._form = _FilterForm(data, prefix=self.form_prefix, fields=fields)
+        return self._form
+
     def __init__(
         self,
         data=None,
@@ -290,6 +303,14 @@ class IssueFilterSet(filters.FilterSet):
         if q and not explicit:
             return qs.order_by("-rank", *SORTS["updated"])
         return qs.order_by(*SORTS[self.sort_key])
+
+
+class _FilterForm(forms.Form):
+    """A form given its fields (see IssueFilterSet.form)."""
+
+    def __init__(self, data=None, *, prefix=None, fields: dict[str, forms.Field]):
+        super().__init__(data, prefix=prefix)
+        self.fields = fields
 
 
 class _FreeMultipleChoiceField(forms.MultipleChoiceField):

@@ -8,9 +8,11 @@ first time it runs on a database and keeps its SQL; later runs put the new ids i
 kept parameters and let Django read the rows exactly as it would have (select_related,
 annotations, converters, prefetches): the same SQL, the same objects, less work.
 
-Only integers and strings (ids, numbers, keys, digests) are prepared. Anything else
-(None, a bool, a list) runs the query the ordinary way, since such values can change
-the SQL itself (`IS NULL`, `IN (...)`).
+Only integers and strings (ids, numbers, keys, digests) and querysets (a subquery:
+`pk__in=ids`, the ids a filtered query picks) are prepared. Anything else (None, a
+bool, a list) runs the query the ordinary way, since such values can change the SQL
+itself (`IS NULL`, `IN (...)`). A subquery is compiled on each run (it is what varies)
+and its SQL put in its place.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 
 # Two sets of stand-in values, compiled one after the other: a parameter that differs
 # between the two compilations is a value, one that does not is part of the query. The
@@ -29,13 +33,26 @@ from django.db.models import Model, QuerySet
 # integer lookup); the strings could not be typed by anyone.
 _FIRST = 2_000_000_000
 _SECOND = 2_100_000_000
-_KINDS = (int, str)
 
 
-def _stand_ins(kinds: tuple[type, ...], base: int) -> tuple:
-    return tuple(
-        base + i if kind is int else f"\x00prepared {base + i}" for i, kind in enumerate(kinds)
-    )
+def _kind(value: Any) -> type | None:
+    if isinstance(value, QuerySet):
+        return QuerySet
+    return type(value) if type(value) in (int, str) else None
+
+
+def _stand_in(kind: type, index: int, base: int) -> Any:
+    if kind is int:
+        return base + index
+    if kind is str:
+        return f"\x00prepared {base + index}"
+    # A subquery: compiled as a marked one-parameter SELECT, which each run replaces
+    # with the SQL of the queryset given.
+    return RawSQL(f"{_subquery_mark(index)}", (base + index,))  # noqa: S611  # nosec B611
+
+
+def _subquery_mark(index: int) -> str:
+    return f"SELECT %s /* prepared subquery {index} */"
 
 
 @dataclass(frozen=True)
@@ -46,7 +63,8 @@ class _Compiled:
     sql: str
     params: tuple
     # (parameter position, value index, the type the backend passes it as: psycopg's
-    # Int4 for an integer column on PostgreSQL, the value's own type otherwise)
+    # Int4 for an integer column on PostgreSQL, the value's own type otherwise; QuerySet
+    # for a subquery), by position
     slots: tuple[tuple[int, int, type], ...]
 
 
@@ -64,8 +82,8 @@ class Prepared[M: Model]:
         self._lock = threading.Lock()
 
     def __call__(self, *values: Any) -> list[M]:
-        kinds = tuple(type(value) for value in values)
-        if not all(kind in _KINDS for kind in kinds):
+        kinds = tuple(_kind(value) for value in values)
+        if None in kinds:
             return list(self.build(*values))
         compiled = None
         if self._model is not None:
@@ -73,11 +91,16 @@ class Prepared[M: Model]:
             compiled = self._compiled.get((database, kinds))
         if compiled is None:
             compiled = self._compile(kinds)
-        return list(_with_sql(compiled, values))
+        try:
+            queryset = _with_sql(compiled, values)
+        except EmptyResultSet:  # a subquery that can match nothing (`pk__in=[]`)
+            return []
+        return list(queryset)
 
     def _compile(self, kinds: tuple[type, ...]) -> _Compiled:
         with self._lock:
-            first_values, second_values = _stand_ins(kinds, _FIRST), _stand_ins(kinds, _SECOND)
+            first_values = tuple(_stand_in(k, i, _FIRST) for i, k in enumerate(kinds))
+            second_values = tuple(_stand_in(k, i, _SECOND) for i, k in enumerate(kinds))
             queryset = self.build(*first_values)
             self._model = queryset.model
             if compiled := self._compiled.get((queryset.db, kinds)):
@@ -89,18 +112,28 @@ class Prepared[M: Model]:
             other_sql, other_params = second.as_sql()
             if sql != other_sql or len(params) != len(other_params):
                 raise TypeError(f"{name}: the SQL depends on the values")
-            index_of = {value: index for index, value in enumerate(first_values)}
+            plain = [
+                _FIRST + i if k is QuerySet else v
+                for i, (k, v) in enumerate(zip(kinds, first_values, strict=True))
+            ]
+            index_of = {value: index for index, value in enumerate(plain)}
             slots = []
             for position, (first, other) in enumerate(zip(params, other_params, strict=True)):
                 if first == other:
                     continue
                 index = index_of.get(first, -1) if type(first) is not bool else -1
-                if index < 0 or other != second_values[index]:
+                expected = _SECOND + index if kinds[index] is QuerySet else second_values[index]
+                if index < 0 or other != expected:
                     raise TypeError(
                         f"{name}: parameter {position} is not a value as given (prepared "
                         "values must be used unchanged)"
                     )
-                slots.append((position, index, type(first)))
+                if kinds[index] is QuerySet:
+                    if sql.count(_subquery_mark(index)) != 1:
+                        raise TypeError(f"{name}: subquery {index} is not used once")
+                    slots.append((position, index, QuerySet))
+                else:
+                    slots.append((position, index, type(first)))
             if {index for _, index, _ in slots} != set(range(len(kinds))):
                 raise TypeError(f"{name}: a value is not a parameter")
             state = {
@@ -120,14 +153,34 @@ class Prepared[M: Model]:
             return compiled
 
 
+def _subquery_sql(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SQL of `queryset` as `pk__in=queryset` makes it a subquery: without an
+    ordering it does not need (one that a slice needs stays), its primary key alone
+    unless it selects a column of its own."""
+    query = queryset.query.clone()
+    query.clear_ordering(clear_default=True)
+    if not query.has_select_fields:
+        query.clear_select_clause()
+        query.add_fields(["pk"])
+    sql, params = query.get_compiler(using=queryset.db).as_sql()
+    return sql, tuple(params)
+
+
 def _with_sql(compiled: _Compiled, values: tuple) -> QuerySet:
     """A fresh copy of the compiled queryset whose compiler hands out the kept SQL with
-    `values` in their places, already set up as compiling would have set it up."""
-    params = list(compiled.params)
-    for position, index, kind in compiled.slots:
+    `values` in their places, already set up as compiling would have set it up. A
+    subquery's SQL takes the place of its mark, its parameters the place of the mark's
+    one (from the last position back, so the earlier ones stay where they are)."""
+    sql, params = compiled.sql, list(compiled.params)
+    for position, index, kind in reversed(compiled.slots):
         value = values[index]
-        params[position] = value if type(value) is kind else kind(value)
-    sql, params = compiled.sql, tuple(params)
+        if kind is QuerySet:
+            inner_sql, inner_params = _subquery_sql(value)
+            sql = sql.replace(_subquery_mark(index), inner_sql)
+            params[position : position + 1] = inner_params
+        else:
+            params[position] = value if type(value) is kind else kind(value)
+    params = tuple(params)
     queryset = compiled.queryset._chain()
     query = queryset.query
 

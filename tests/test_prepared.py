@@ -194,3 +194,26 @@ def test_the_user_lookup_still_refuses_an_inactive_user(client, alice):
     response = client.get("/")
 
     assert response.status_code == 302
+
+
+def test_a_subquery_value_is_compiled_each_run_and_put_in_its_place(alice, bob):
+    team = alice.memberships.get().team
+    for title in ("alpha", "beta", "gamma"):
+        services.create_issue(team, actor=alice, title=title)
+    of_ids = Prepared(
+        lambda reporter_id, ids: (
+            Issue.objects.filter(reporter_id=reporter_id, pk__in=ids)
+            .annotate(shout=Concat(F("title"), Value("%!")))
+            .order_by("-title")
+        )
+    )
+    picked = Issue.objects.filter(title__in=["alpha", "gamma", "%"]).values("pk")
+
+    for _ in range(2):
+        rows = of_ids(alice.pk, picked)
+        assert [(i.title, i.shout) for i in rows] == [("gamma", "gamma%!"), ("alpha", "alpha%!")]
+    assert of_ids(bob.pk, picked) == []
+    assert [i.title for i in of_ids(alice.pk, Issue.objects.filter(title="beta"))] == ["beta"]
+    assert of_ids(alice.pk, Issue.objects.filter(pk__in=[])) == []  # matches nothing
+    sliced = Issue.objects.order_by("title").values("pk")[:2]
+    assert [i.title for i in of_ids(alice.pk, sliced)] == ["beta", "alpha"]
