@@ -109,9 +109,19 @@ def test_filters_are_the_pages_filters(api_as, eng, alice, bob, sam, status, bug
 def test_stale_issues_are_flagged_and_filtered(api_as, eng, alice, status):
     old = timezone.now() - dt.timedelta(days=30)
     issue = services.create_issue(eng, actor=alice, title="Forgotten", now=old)
+    fresh = services.create_issue(eng, actor=alice, title="Fresh")
+    done = services.create_issue(eng, actor=alice, title="Done long ago", now=old)
+    services.change_status(done, to=status("Resolved"), actor=alice, now=old)
     client = api_as(alice)
     assert keys(client.get("/api/v1/issues/?stale=true")) == [issue.key]
     assert client.get(f"/api/v1/issues/{issue.key}/").json()["is_stale"] is True
+    # The list's rows say it too (set from the status, as the issue endpoint does).
+    rows = client.get("/api/v1/issues/?state=all").json()["results"]
+    assert {row["key"]: row["is_stale"] for row in rows} == {
+        issue.key: True,
+        fresh.key: False,
+        done.key: False,
+    }
 
 
 def test_sort_orders(api_as, eng, alice):
