@@ -122,8 +122,9 @@ class Prepared[M: Model]:
                 if first == other:
                     continue
                 index = index_of.get(first, -1) if type(first) is not bool else -1
-                expected = _SECOND + index if kinds[index] is QuerySet else second_values[index]
-                if index < 0 or other != expected:
+                if index < 0 or other != (
+                    _SECOND + index if kinds[index] is QuerySet else second_values[index]
+                ):
                     raise TypeError(
                         f"{name}: parameter {position} is not a value as given (prepared "
                         "values must be used unchanged)"
