@@ -100,6 +100,8 @@ def _header(result: dict) -> list[str]:
     elif tracked:
         took = _num(tracked["load_seconds"], 0)
         load = "reused" if tracked.get("reused") else f"loaded in {took} s"
+        if tracked.get("created_removed"):
+            load += f"; {tracked['created_removed']:,} tickets earlier runs created removed"
         lines.append(
             f"- **Trac 1.6** beside it (bench/trac.py): the same data copied by SQL into the "
             f"schema `trac` ({tracked['tickets']:,} tickets, {tracked['ticket_changes']:,} "

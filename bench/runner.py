@@ -544,6 +544,8 @@ def start_trac(world: World, dataset: dict) -> tuple[dict, object, int]:
         say("Trac 1.6: loading the same data into the schema trac")
         info = trac.prepare(world, dataset["seeded_at"])
         load = "reused" if info["reused"] else f"loaded in {info['load_seconds']:.0f} s"
+        if info.get("created_removed"):
+            load += f", {info['created_removed']:,} tickets earlier runs created removed"
         say(f"Trac 1.6: {info['tickets']:,} tickets, {info['ticket_changes']:,} changes ({load})")
         web, port = trac.start_web(world, WORKERS, THREADS)
     except Unavailable as error:

@@ -3,6 +3,9 @@ word and create team (bench/trac.py)."""
 
 from urllib.parse import parse_qs
 
+import pytest
+from django.db import connection
+
 from bench import trac
 from bench.scenario import Scenario
 from issues import services
@@ -38,3 +41,41 @@ def test_only_the_counterparts_of_the_measured_operations_run(eng, alice):
     issue = services.create_issue(eng, actor=alice, title="Checkout fails")
     ops = trac.http_ops(_scenario(issue.key), {"list-api", "board-page", "reports-page"})
     assert [op.name for op in ops] == ["trac-list"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Trac's copy is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_reused_copy_forgets_the_tickets_earlier_runs_created():
+    """Trac's creates add tickets to the copy; the next run reads the copy as loaded."""
+    import psycopg
+
+    settings = connection.settings_dict
+    url = (
+        f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS trac CASCADE")
+        conn.execute("CREATE SCHEMA trac")
+        conn.execute("CREATE TABLE trac.ticket (id serial PRIMARY KEY, summary text)")
+        conn.execute("CREATE TABLE trac.ticket_change (ticket int, field text)")
+        conn.execute("CREATE TABLE trac.ticket_custom (ticket int, name text)")
+        for _ in range(5):
+            conn.execute("INSERT INTO trac.ticket (summary) VALUES ('t')")
+        conn.execute("INSERT INTO trac.ticket_change SELECT id, 'comment' FROM trac.ticket")
+        conn.execute("INSERT INTO trac.ticket_custom SELECT id, 'x' FROM trac.ticket")
+        conn.autocommit = False
+        try:
+            assert trac._forget_created(conn, 3) == 2
+            conn.autocommit = True
+            counts = conn.execute(
+                "SELECT (SELECT max(id) FROM trac.ticket), (SELECT count(*) FROM"
+                " trac.ticket_change), (SELECT count(*) FROM trac.ticket_custom)"
+            ).fetchone()
+            assert counts == (3, 3, 3)
+            conn.execute("INSERT INTO trac.ticket (summary) VALUES ('new')")
+            assert conn.execute("SELECT max(id) FROM trac.ticket").fetchone()[0] == 4
+            conn.autocommit = False
+            assert trac._forget_created(conn, 4) == 0  # nothing created since: nothing done
+        finally:
+            conn.autocommit = True
+            conn.execute("DROP SCHEMA trac CASCADE")
