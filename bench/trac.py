@@ -162,7 +162,9 @@ def prepare(world: World, seeded_at: str) -> dict:
     url = world.pg.url(DATABASE) + "?schema=trac"
     if marker.exists() and (env_dir / "VERSION").exists():
         info = json.loads(marker.read_text())
-        if info.get("seeded_at") == seeded_at and "last_loaded_id" in info:
+        loaded = world.pg.execute("SELECT to_regclass('trac.ticket')", DATABASE)[0][0]
+        # A dataset restored as seeded (runner.SEEDED_COPY) has no Trac tables yet.
+        if info.get("seeded_at") == seeded_at and "last_loaded_id" in info and loaded:
             # The cluster starts on a new port each run. Written into trac.ini directly:
             # trac-admin would first connect to the address it holds, the old port.
             ini = env_dir / "conf" / "trac.ini"
