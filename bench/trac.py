@@ -11,7 +11,8 @@ machine; on a machine 2.5x slower or faster our figures move and those do not.)
   in order, blocker to trivial; status by category: triage new, todo assigned, in
   progress accepted, waiting reopened, done and cancelled closed; owner: the first
   assignee; keywords: the labels), every comment, status change between categories and
-  assignment a ticket change. It is loaded again when the dataset is seeded again.
+  assignment a ticket change. It is loaded again on each run that starts from the data
+  as seeded (runner.SEEDED_COPY has no Trac tables) and when the dataset is seeded again.
 - **Served** by gunicorn as the app is (gthread, 2 workers x 4 threads, access log), its
   log off. Anonymous users may view, search and create tickets, so Trac's requests carry
   no sign-in (the app's carry a session or a token). Trac sends no notification email
