@@ -31,8 +31,7 @@ class UsernameOrEmailBackend(ModelBackend):
         counted in the same query, up to UNREAD_CAP: the badge says "99+" beyond that,
         and a count that stops there costs the same for a user with 100 unread
         notifications as for one with 100,000."""
-        found = _user_with_unread(user_id)
-        user = found[0] if found else None
+        user = _user_with_unread.one(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

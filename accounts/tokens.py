@@ -122,8 +122,7 @@ def authenticate(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None
     # By the unique digest alone, then checked here: the same answer as filtering on
     # `active()` and the user in SQL, for a third of the Python that query cost to build
     # on every API request.
-    found = _token_by_digest(digest(raw))
-    token = found[0] if found else None
+    token = _token_by_digest.one(digest(raw))
     if token is None or not token.user.is_active or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= now:

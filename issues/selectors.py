@@ -81,12 +81,11 @@ def get_issue_for_user(user, key: str, *, with_facts: bool = False) -> Issue:
     if team is None:
         raise Http404("No such issue.")
     if with_facts:
-        found = _issue_with_facts(team.pk, int(number), user.pk)
+        issue = _issue_with_facts.one(team.pk, int(number), user.pk)
     else:
-        found = _issue_by_number(team.pk, int(number))
-    if not found:
+        issue = _issue_by_number.one(team.pk, int(number))
+    if issue is None:
         raise Http404("No such issue.")
-    issue = found[0]
     issue.team = copy.copy(team)  # a copy: a form editing it cannot change the header
     if issue.duplicate_of_id:
         issue.duplicate_of = the_one(

@@ -48,7 +48,7 @@ def _stand_in(kind: type, index: int, base: int) -> Any:
         return f"\x00prepared {base + index}"
     # A subquery: compiled as a marked one-parameter SELECT, which each run replaces
     # with the SQL of the queryset given.
-    return RawSQL(f"{_subquery_mark(index)}", (base + index,))  # noqa: S611  # nosec B611
+    return RawSQL(_subquery_mark(index), (base + index,))  # noqa: S611  # nosec B611
 
 
 def _subquery_mark(index: int) -> str:
@@ -97,6 +97,11 @@ class Prepared[M: Model]:
             return []
         return list(queryset)
 
+    def one(self, *values: Any) -> M | None:
+        """The first row, or None: for a query sliced to one row (`the_one`'s lookups)."""
+        rows = self(*values)
+        return rows[0] if rows else None
+
     def _compile(self, kinds: tuple[type, ...]) -> _Compiled:
         with self._lock:
             first_values = tuple(_stand_in(k, i, _FIRST) for i, k in enumerate(kinds))
@@ -138,9 +143,9 @@ class Prepared[M: Model]:
             if {index for _, index, _ in slots} != set(range(len(kinds))):
                 raise TypeError(f"{name}: a value is not a parameter")
             state = {
-                name: value
-                for name, value in vars(compiler).items()
-                if name not in {"query", "connection", "using", "elide_empty", "quote_cache"}
+                attribute: value
+                for attribute, value in vars(compiler).items()
+                if attribute not in {"query", "connection", "using", "elide_empty", "quote_cache"}
             }
             compiled = _Compiled(
                 queryset=queryset,
