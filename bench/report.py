@@ -159,6 +159,10 @@ def _results(result: dict) -> list[str]:
                 + ", ".join(f"{d:.1f} s" for d in op["drain"])
                 + " after each point"
             )
+            if any(op.get("unnotified", [])):
+                extra += f" (**changes left unnotified: {', '.join(map(str, op['unnotified']))}**)"
+            else:
+                extra += ", every change notified"
         lines.append(f"- `{name}`: {op['title']}, `{op['method']} {op['path']}`{extra}")
     return lines
 

@@ -292,10 +292,19 @@ def wait_for_worker(world: World) -> None:
         raise RuntimeError("the Celery worker did not answer a ping within 90 s")
 
 
+def pending_changes(world: World) -> int:
+    """Outbox rows (committed changes) the worker has not turned into notifications."""
+    rows = world.pg.execute(
+        "SELECT count(*) FROM notifications_outbox WHERE processed_at IS NULL", DATABASE
+    )
+    return int(rows[0][0])
+
+
 def drain(world: World) -> float:
-    """Seconds until the worker has taken every queued notification task (bounded)."""
+    """Seconds until the worker has taken every queued notification task and every
+    change is notified (bounded)."""
     started = time.monotonic()
-    wait_until(lambda: queue_depth(world) == 0, DRAIN_TIMEOUT, 0.2)
+    wait_until(lambda: queue_depth(world) == 0 and pending_changes(world) == 0, DRAIN_TIMEOUT, 0.2)
     return time.monotonic() - started
 
 
@@ -375,6 +384,7 @@ def _measure(world, args, server: Server, op, repeat: int, runs: dict, results: 
             if worker is not None:
                 summary["queue_at_end"] = queue_depth(world)
                 results[op.name]["drain"].append(drain(world))
+                results[op.name].setdefault("unnotified", []).append(pending_changes(world))
             summary["db_sessions"] = stats.per_request(db_sessions(world) - sessions, raw)
             runs[str(c)].append(summary)
             show(op.name, c, repeat, args.repeats, summary)

@@ -21,11 +21,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Min, OuterRef, QuerySet, Subquery
@@ -56,6 +58,8 @@ TEXT_MAX = 100_000
 
 Kind = IssueEvent.Kind
 _IN_PROGRESS = Status.Category.IN_PROGRESS
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -95,15 +99,16 @@ def events_unpublished() -> Iterator[None]:
 
 
 def _publish(events: list[IssueEvent]) -> None:
-    """Hand the events to notifications: an outbox row in this transaction, and a task
-    queued after commit. If the broker is down the row waits for the periodic drain, and
-    the error is logged, never raised for a change that has already been saved."""
+    """Hand the events to notifications: an outbox row in this transaction, and after
+    commit a task to process it, unless one is already due (`claim_wakeup`). If the
+    broker is down the row waits for the periodic drain, and the error is logged, never
+    raised for a change that has already been saved."""
     if not events or not _publishing.get():
         return
     from notifications.models import Outbox
 
-    row = Outbox.objects.create(event_ids=[e.pk for e in events])
-    transaction.on_commit(partial(_queue_delivery, row.pk), robust=True)
+    Outbox.objects.create(event_ids=[e.pk for e in events])
+    transaction.on_commit(_queue_delivery, robust=True)
 
 
 # After a failed publish, requests stop trying the broker for this long (each try costs
@@ -112,15 +117,25 @@ BROKER_RETRY_SECONDS = 10.0
 _broker_down_until = 0.0
 
 
-def _queue_delivery(outbox_id: int) -> None:
+def _queue_delivery() -> None:
     global _broker_down_until  # one circuit breaker per process
+    from notifications import services as notify
     from notifications.tasks import process_outbox
 
     if not process_outbox.app.conf.task_always_eager and time.monotonic() < _broker_down_until:
         return
+    due = notify.claim_wakeup()
+    if due is False:
+        return  # a task is due that has not read the outbox yet: it will see this change
+    if due is None and settings.CELERY_BROKER_URL == settings.REDIS_URL:
+        # The cache's Redis is the broker: down too. Do not wait on it a second time.
+        _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
+        log.warning("broker unreachable (Redis is down); the outbox drain will deliver")
+        return
     try:
-        process_outbox.delay(outbox_id)
+        process_outbox.delay()
     except Exception:
+        notify.release_wakeup()  # so the next change tries the broker again
         _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
         raise
 

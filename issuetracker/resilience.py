@@ -127,6 +127,10 @@ class FailOpenRedisCache(RedisCache):
             )
             return default
 
+    def reachable(self) -> bool:
+        """False while Redis is left alone after a failure (`CACHE_RETRY_SECONDS`)."""
+        return time.monotonic() >= self._down_until
+
     def get(self, key, default=None, version=None):
         return self._guard("get", default, key, default, version)
 

@@ -268,6 +268,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A change queues a notification task only when none is due yet (a flag in the cache):
+# that needs a cache every process shares. With the per-process cache each change queues
+# its own task (notifications/services.py: claim_wakeup).
+NOTIFY_SHARED_WAKEUP = bool(REDIS_URL)
 # Sessions are read from the cache (no query per request) when the cache is shared by
 # every process (Redis); a per-process cache would keep a signed-out session alive in
 # the other processes, so without Redis they stay in the database.

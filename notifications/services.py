@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, prefetch_related_objects
@@ -192,10 +194,15 @@ def process_outbox(outbox_id: int, *, now: dt.datetime | None = None) -> int:
         event_ids = _claim_outbox(outbox_id, now)
         if event_ids is None:  # done already, or another worker has it right now
             return 0
-        events = load_events(event_ids)
-        created = notify(events)
-        webhooks.create_deliveries(events)  # queued on commit, like the emails
-        customer_emails.create_deliveries(events)
+        return _deliver(load_events(event_ids))
+
+
+def _deliver(events: list[IssueEvent]) -> int:
+    """Notifications, webhook deliveries and customer emails for these events, inside
+    the transaction that claimed their outbox rows; what is sent is sent after commit."""
+    created = notify(events)
+    webhooks.create_deliveries(events)  # queued on commit, like the emails
+    customer_emails.create_deliveries(events)
     return len(created)
 
 
@@ -218,6 +225,139 @@ def _claim_outbox(outbox_id: int, now: dt.datetime) -> list[int] | None:
         row = cursor.fetchone()
     field = Outbox._meta.get_field("event_ids")
     return None if row is None else field.from_db_value(row[0], None, connection)
+
+
+# --- the outbox, in batches ---------------------------------------------------------
+
+# Rows one transaction of `process_pending` claims, and batches one task runs before it
+# hands what is left to a fresh task.
+OUTBOX_BATCH = 50
+OUTBOX_BATCHES = 20
+# Seconds the worker's task waits after a batch that found changes, for the next ones.
+OUTBOX_LINGER = 0.1
+
+
+def wakeup_key() -> str:
+    """The cache key that says "a task will look at the outbox": one per database."""
+    return f"notifications:outbox-wakeup:{connection.settings_dict['NAME']}"
+
+
+def claim_wakeup() -> bool | None:
+    """Whether a change just committed must queue a `process_outbox` task: False when
+    one is queued or running and has not yet looked at the outbox since (it will see
+    this change); None when the cache is unreachable. Needs a cache every process
+    shares (Redis: NOTIFY_SHARED_WAKEUP); without one every change queues its task."""
+    if not settings.NOTIFY_SHARED_WAKEUP:
+        return True
+    if cache.add(wakeup_key(), 1, timeout=OUTBOX_GRACE.total_seconds()):
+        return True
+    reachable = getattr(cache, "reachable", None)  # FailOpenRedisCache's
+    return False if reachable is None or reachable() else None
+
+
+def release_wakeup() -> None:
+    if settings.NOTIFY_SHARED_WAKEUP:
+        cache.delete(wakeup_key())
+
+
+def process_pending(
+    *,
+    now: dt.datetime | None = None,
+    linger: float = 0.0,
+    batch_size: int = OUTBOX_BATCH,
+    max_batches: int = OUTBOX_BATCHES,
+) -> int:
+    """Process every pending outbox row, `batch_size` rows per transaction: what a
+    wake-up task does. Returns how many notifications were created.
+
+    One task takes the changes of many requests: one read of their events, one INSERT
+    of their notifications and one mail connection per batch, where a task per change
+    paid all of it, and Celery's own cost, every time.
+
+    With `linger` (the worker's task), after a batch that found changes the task waits
+    that many seconds and looks again, the wake-up still held: changes come in runs (a
+    busy hour, a bulk edit, an import), and those of the next moment join the next
+    batch instead of each queuing a task. The first change after a quiet spell does not
+    wait; one that comes during a run waits at most `linger`.
+
+    The wake-up (`claim_wakeup`) is released when a batch finds nothing, then the
+    outbox is read once more: a change that committed before the release found the
+    wake-up taken and queued nothing, so this last pass is what delivers it; one that
+    commits after queues its own task. After `max_batches` a fresh task takes the rest,
+    so one task does not run without end under a steady stream of changes."""
+    failed: set[int] = set()
+    created, released = 0, False
+    try:
+        for _ in range(max_batches):
+            count, claimed = _process_batch(batch_size, failed, now)
+            created += count
+            if claimed == batch_size:
+                continue  # more are waiting
+            if released:
+                return created
+            if claimed and linger:
+                time.sleep(linger)
+                continue
+            release_wakeup()
+            released = True
+    except Exception:
+        release_wakeup()  # the next change queues a task again, not only the drain
+        raise
+    from .tasks import process_outbox
+
+    process_outbox.delay()
+    return created
+
+
+def _process_batch(limit: int, failed: set[int], now: dt.datetime | None) -> tuple[int, int]:
+    """Claim up to `limit` pending rows (not those in `failed`) and deliver their events
+    in one transaction. Returns (notifications created, rows claimed).
+
+    If delivering the batch fails, it is undone and each row is delivered on its own,
+    so one bad row does not hold back the others; a row that fails alone is logged,
+    added to `failed` and left pending for the periodic drain."""
+    claimed: list[int] = []
+    try:
+        with transaction.atomic():
+            rows = _claim_pending(now or timezone.now(), limit, failed)
+            claimed = [pk for pk, _ in rows]
+            if not rows:
+                return 0, 0
+            return _deliver(load_events(pk for _, ids in rows for pk in ids)), len(rows)
+    except Exception:
+        if not claimed:
+            raise
+        log.exception("outbox rows %s failed together; delivering them one at a time", claimed)
+    created = 0
+    for pk in claimed:
+        try:
+            created += process_outbox(pk, now=now)
+        except Exception:
+            log.exception("outbox row %s could not be delivered; the drain will retry it", pk)
+            failed.add(pk)
+    return created, len(claimed)
+
+
+def _claim_pending(now: dt.datetime, limit: int, skip: set[int]) -> list[tuple[int, list[int]]]:
+    """Mark up to `limit` pending rows processed, oldest first, and return (id, event
+    ids) of each. On PostgreSQL rows another worker holds are skipped, not waited for;
+    SQLite runs one writer at a time."""
+    table = connection.ops.quote_name(Outbox._meta.db_table)
+    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(skip))})" if skip else ""
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The model's table and fixed conditions; the values are parameters.
+            f"UPDATE {table} SET processed_at = %s, attempts = attempts + 1 "  # noqa: S608  # nosec B608
+            f"WHERE processed_at IS NULL AND id IN (SELECT id FROM {table} "
+            f"WHERE processed_at IS NULL{excluded} ORDER BY created_at, id LIMIT %s{lock}) "
+            "RETURNING id, event_ids",
+            [connection.ops.adapt_datetimefield_value(now), *sorted(skip), limit],
+        )
+        rows = cursor.fetchall()
+    field = Outbox._meta.get_field("event_ids")
+    return sorted((pk, field.from_db_value(ids, None, connection)) for pk, ids in rows)
 
 
 def drain_outbox(*, now: dt.datetime | None = None, limit: int = 500) -> int:

@@ -15,10 +15,16 @@ log = logging.getLogger(__name__)
 RETRYABLE = (ConnectionError, TimeoutError, socket.error, smtplib.SMTPException)
 
 
-@shared_task(acks_late=True)
-def process_outbox(outbox_id: int) -> int:
-    """Create the notifications for one committed change (queued after commit)."""
-    return services.process_outbox(outbox_id)
+@shared_task(bind=True, acks_late=True)
+def process_outbox(self, outbox_id: int | None = None) -> int:
+    """Create the notifications of committed changes: every pending outbox row, in
+    batches (queued after commit, once per spell of changes: services.claim_wakeup).
+    With an id (a task queued by an earlier version), that row alone."""
+    if outbox_id is not None:
+        return services.process_outbox(outbox_id)
+    # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) it is inside a request: no lingering.
+    linger = 0.0 if self.request.is_eager else services.OUTBOX_LINGER
+    return services.process_pending(linger=linger)
 
 
 @shared_task(acks_late=True)

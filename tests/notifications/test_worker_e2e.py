@@ -80,7 +80,10 @@ def worker(smtp_sink, real_celery):
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{login}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
+        # The broker this process publishes to, and the cache it flags wake-ups in (each
+        # pytest-xdist worker has its own Redis database for the cache).
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.CACHES["default"]["LOCATION"],
         "EMAIL_URL": f"smtp://127.0.0.1:{port}",
         "SITE_URL": "http://tracker.test",
         "DB_CONN_MAX_AGE": "0",
@@ -131,13 +134,21 @@ def test_assignment_email_and_notification_arrive_once(worker, smtp_sink, eng, a
     note = Notification.objects.get(recipient=bob)
     assert note.kind == "assigned" and note.emailed_at is not None
 
+    # A burst of changes: the worker takes them together, each is mailed once.
+    for n in range(2, 6):
+        services.create_issue(eng, actor=alice, title=f"Refund #{n} stuck", assignees=[bob])
+    assert wait_for(lambda: len(sink.messages) >= 5), "the burst's emails did not all arrive"
+    subjects = sorted(message["Subject"] for _, message in sink.messages[1:])
+    assert subjects == [f"[ENG-{n}] Assigned to you: Refund #{n} stuck" for n in range(2, 6)]
+
     # Run everything again through the worker: nothing new is created or sent.
     from notifications.tasks import process_outbox, send_notification_email
 
     for row in Outbox.objects.all():
         process_outbox.delay(row.pk)
+    process_outbox.delay()
     send_notification_email.delay(note.pk)
     assert wait_for(lambda: not Outbox.objects.filter(processed_at__isnull=True).exists())
     time.sleep(3)
-    assert len(sink.messages) == 1
-    assert Notification.objects.filter(recipient=bob).count() == 1
+    assert len(sink.messages) == 5
+    assert Notification.objects.filter(recipient=bob).count() == 5
