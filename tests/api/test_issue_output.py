@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.test import RequestFactory
+from django.utils import timezone
 from rest_framework import serializers
 
 from issues import services
@@ -49,6 +50,22 @@ def test_the_fast_output_is_drf_generic_output(eng, alice, bob, status, bug_labe
         assert fast[1]["due_date"] == "2026-04-02" and fast[1]["assignees"] == ["alice", "bob"]
         detail = api_selectors.load_issue(api_selectors.list_issues(alice).get(pk=full.pk))
         assert IssueOutput(detail, context=context).data == _generic(detail, context)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])
+def test_times_are_drf_generic_output_in_the_current_time_zone(eng, alice, zone):
+    now = dt.datetime(2026, 7, 1, 23, 30, 15, 5, tzinfo=dt.UTC)
+    services.create_issue(eng, actor=alice, title="One", now=now)
+    with timezone.override(zone):
+        row = api_selectors.list_issues(alice).get()
+        fast = IssueOutput([row], many=True).data[0]
+        assert fast == _generic(row, {})
+    expected = {
+        "UTC": "2026-07-01T23:30:15.000005Z",
+        "Europe/Paris": "2026-07-02T01:30:15.000005+02:00",
+        "America/St_Johns": "2026-07-01T21:00:15.000005-02:30",
+    }
+    assert fast["created_at"] == expected[zone]
 
 
 def test_row_urls_are_absolute_with_a_request_and_paths_without(eng, alice):
