@@ -11,6 +11,7 @@ from django.test import override_settings
 from accounts.models import Membership
 from issues import services
 from issues.models import Status
+from notifications import services as notify
 
 from .factories import LabelFactory, UserFactory
 
@@ -68,9 +69,12 @@ def _tasks_run_in_process():
 @pytest.fixture(autouse=True)
 def _broker_circuit_closed():
     """A test that simulates a broker outage trips the per-process circuit breaker in
-    issues.services; close it again so a later test with a real worker publishes."""
+    issues.services; close it again so a later test with a real worker publishes. A
+    test that replaces the notification task may leave its wake-up flag taken (in Redis
+    it would outlive the test): release it, so the next test's changes queue theirs."""
     yield
     services._broker_down_until = 0.0
+    notify.release_wakeup()
 
 
 @pytest.fixture
