@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import partial
 
 from django.conf import settings
@@ -208,23 +208,41 @@ def _deliver(events: list[IssueEvent]) -> int:
 
 def _claim_outbox(outbox_id: int, now: dt.datetime) -> list[int] | None:
     """Mark the row processed and return its events, or None if it was processed or is
-    locked by another worker (skipped, not waited for). One statement instead of a
-    locking read and a save at the end: the mark is undone with the transaction if the
-    work fails, and the row stays locked until it commits."""
+    locked by another worker (skipped, not waited for)."""
+    rows = _claim_rows(now, 1, outbox_id=outbox_id)
+    return rows[0][1] if rows else None
+
+
+def _claim_rows(
+    now: dt.datetime, limit: int, *, skip: Collection[int] = (), outbox_id: int | None = None
+) -> list[tuple[int, list[int]]]:
+    """Mark up to `limit` pending rows processed (oldest first, or only `outbox_id`, and
+    none in `skip`) and return (id, event ids) of each, by id. One statement instead of
+    a locking read and a save at the end: the mark is undone with the transaction if the
+    work fails, and the rows stay locked until it commits. On PostgreSQL rows another
+    worker holds are skipped, not waited for; SQLite runs one writer at a time."""
     table = connection.ops.quote_name(Outbox._meta.db_table)
-    target = "id = %s AND processed_at IS NULL"
-    if connection.features.has_select_for_update_skip_locked:
-        target = f"id = (SELECT id FROM {table} WHERE {target} FOR UPDATE SKIP LOCKED)"  # noqa: S608  # nosec B608
+    only = " AND id = %s" if outbox_id is not None else ""
+    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(skip))})" if skip else ""
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     with connection.cursor() as cursor:
         cursor.execute(
             # The model's table and fixed conditions; the values are parameters.
             f"UPDATE {table} SET processed_at = %s, attempts = attempts + 1 "  # noqa: S608  # nosec B608
-            f"WHERE {target} RETURNING event_ids",
-            [connection.ops.adapt_datetimefield_value(now), outbox_id],
+            f"WHERE processed_at IS NULL AND id IN (SELECT id FROM {table} "
+            f"WHERE processed_at IS NULL{only}{excluded} ORDER BY created_at, id LIMIT %s{lock}) "
+            "RETURNING id, event_ids",
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                *([outbox_id] if outbox_id is not None else []),
+                *sorted(skip),
+                limit,
+            ],
         )
-        row = cursor.fetchone()
+        rows = cursor.fetchall()
     field = Outbox._meta.get_field("event_ids")
-    return None if row is None else field.from_db_value(row[0], None, connection)
+    return sorted((pk, field.from_db_value(ids, None, connection)) for pk, ids in rows)
 
 
 # --- the outbox, in batches ---------------------------------------------------------
@@ -319,7 +337,7 @@ def _process_batch(limit: int, failed: set[int], now: dt.datetime | None) -> tup
     claimed: list[int] = []
     try:
         with transaction.atomic():
-            rows = _claim_pending(now or timezone.now(), limit, failed)
+            rows = _claim_rows(now or timezone.now(), limit, skip=failed)
             claimed = [pk for pk, _ in rows]
             if not rows:
                 return 0, 0
@@ -336,28 +354,6 @@ def _process_batch(limit: int, failed: set[int], now: dt.datetime | None) -> tup
             log.exception("outbox row %s could not be delivered; the drain will retry it", pk)
             failed.add(pk)
     return created, len(claimed)
-
-
-def _claim_pending(now: dt.datetime, limit: int, skip: set[int]) -> list[tuple[int, list[int]]]:
-    """Mark up to `limit` pending rows processed, oldest first, and return (id, event
-    ids) of each. On PostgreSQL rows another worker holds are skipped, not waited for;
-    SQLite runs one writer at a time."""
-    table = connection.ops.quote_name(Outbox._meta.db_table)
-    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(skip))})" if skip else ""
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The model's table and fixed conditions; the values are parameters.
-            f"UPDATE {table} SET processed_at = %s, attempts = attempts + 1 "  # noqa: S608  # nosec B608
-            f"WHERE processed_at IS NULL AND id IN (SELECT id FROM {table} "
-            f"WHERE processed_at IS NULL{excluded} ORDER BY created_at, id LIMIT %s{lock}) "
-            "RETURNING id, event_ids",
-            [connection.ops.adapt_datetimefield_value(now), *sorted(skip), limit],
-        )
-        rows = cursor.fetchall()
-    field = Outbox._meta.get_field("event_ids")
-    return sorted((pk, field.from_db_value(ids, None, connection)) for pk, ids in rows)
 
 
 def drain_outbox(*, now: dt.datetime | None = None, limit: int = 500) -> int:

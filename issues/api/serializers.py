@@ -325,13 +325,14 @@ class IssueOutput(serializers.ModelSerializer):
         when = getattr(self, "_when_cached", None)
         if when is None:
             zone = _DATETIME.default_timezone()
-
-            def when(value: dt.datetime) -> str:
-                text = value.astimezone(zone).isoformat()
-                return text[:-6] + "Z" if text.endswith("+00:00") else text
-
             if zone is None or api_settings.DATETIME_FORMAT.lower() != ISO_8601:
                 when = _DATETIME.to_representation
+            else:
+
+                def when(value: dt.datetime) -> str:
+                    text = value.astimezone(zone).isoformat()
+                    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
             self._when_cached = when
         return when
 
