@@ -282,3 +282,15 @@ document.addEventListener("htmx:config:request", (event) => {
     }
   }
 });
+
+// A search box that has the focus when the page opens can be typed into before htmx is
+// ready, and those keystrokes start no search. Search for what is already there: now if
+// htmx is ready (otherwise the event is ignored), and when htmx sets the box up.
+(function () {
+  const BOX = "input[type=search][autofocus][hx-get]";
+  function searchTyped(box) {
+    if (box.matches && box.matches(BOX) && box.value) box.dispatchEvent(new Event("search"));
+  }
+  document.querySelectorAll(BOX).forEach(searchTyped);
+  document.addEventListener("htmx:after:init", (event) => searchTyped(event.target));
+})();

@@ -4,6 +4,7 @@ already known, add them to it instead of filing a duplicate; then the status pag
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from issues import customer_links, services
 from issues.models import Issue
@@ -34,6 +35,7 @@ def test_support_adds_the_caller_to_a_known_issue(live_server, page, screenshot,
     page.get_by_role("heading", name="Quick log").wait_for()
 
     # The search box has the focus: type the caller's name and pick them.
+    expect(page.get_by_label("Find the customer")).to_be_focused()
     page.keyboard.type("dana")
     pick = page.get_by_role("button", name=re.compile("Dana Smith"))
     pick.click()
@@ -75,6 +77,26 @@ def test_support_adds_the_caller_to_a_known_issue(live_server, page, screenshot,
     page.get_by_role("heading", name="Dana Smith").wait_for()
     assert existing.title in page.locator("table").inner_text()
     screenshot("customer-page")
+
+
+def test_typing_before_the_scripts_load_still_searches(live_server, page, known, sam):
+    """A quick typist can type into the focused box before htmx is ready; the search
+    still runs once it is, instead of waiting for another keystroke."""
+    sign_in(page, live_server, "sam")
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/vendor/htmx/htmx.min.js*", hold)
+    page.goto(f"{live_server.url}/quick-log/", wait_until="commit")
+    box = page.get_by_label("Find the customer")
+    expect(box).to_be_focused()
+    page.keyboard.type("dana")
+    expect(page.get_by_role("button", name=re.compile("Dana Smith"))).to_have_count(0)
+    held[0].continue_()
+    page.get_by_role("button", name=re.compile("Dana Smith")).click()
+    page.locator(".picked-customer").get_by_text("Dana Smith").wait_for()
 
 
 def test_members_add_a_customer_on_the_issue_page_by_searching(
