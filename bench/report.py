@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .stats import ratio
 
-FLOORS = ("floor-json", "floor-template")
+FLOORS = ("floor-json", "floor-template", "floor-query")
 
 
 def _num(value: float | None, digits: int = 1) -> str:

@@ -226,6 +226,8 @@ def http_ops(s: Scenario) -> list[HttpOp]:
                "/bench/floor/json/", "none", None),
         HttpOp("floor-template", "Floor (b): trivial template", "GET",
                "/bench/floor/template/", "none", None),
+        HttpOp("floor-query", "Floor (c): the list's 50 rows by one raw query, as JSON", "GET",
+               f"/bench/floor/query/?team={s.team}&category={s.category}", "none", None),
         HttpOp("list-page", "Team list page", "GET",
                f"/teams/{s.team}/issues/?category={s.category}&sort=priority", "session",
                "floor-template", trac=28),

@@ -55,9 +55,10 @@ def _throughput(result, op, goal, text) -> dict:
     return _row(text, measured, verdict, by + f" (at c={worst})", op=op)
 
 
-def _floor_share(result, op, share, text) -> dict:
-    """`op`'s req/s as a share of its floor (b)'s at the same concurrency, everywhere."""
-    floor = result.get("ops", {}).get(op, {}).get("floor")
+def _floor_share(result, op, share, text, floor=None) -> dict:
+    """`op`'s req/s as a share of `floor`'s (by default its floor (b)) at the same
+    concurrency, everywhere."""
+    floor = floor or result.get("ops", {}).get(op, {}).get("floor")
     points = _points(result, op)
     shares = {}
     for c in points:
@@ -127,6 +128,10 @@ def evaluate(result: dict, other: dict | None = None) -> list[dict]:
         )
         beside(op, 5, "list")
         rows.append(_floor_share(result, op, 0.5, f"{op}: at least half of floor (b)'s throughput"))
+        # The issue's other reading of "the minimal-Django floor": its "minimal Django
+        # view doing one raw query" (~430 list requests/s there).
+        text = f"{op}: at least half of floor (c)'s throughput (Django + the list's one raw query)"
+        rows.append(_floor_share(result, op, 0.5, text, floor="floor-query"))
     for op in ("search-page", "search-api"):
         goal = 10 * TRAC["search"]
         rows.append(

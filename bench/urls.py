@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("bench/floor/json/", views.floor_json, name="bench-floor-json"),
     path("bench/floor/template/", views.floor_template, name="bench-floor-template"),
+    path("bench/floor/query/", views.floor_query, name="bench-floor-query"),
     *app_urls.urlpatterns,
 ]
 

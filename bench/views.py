@@ -1,8 +1,13 @@
-"""Floor (b): what Django itself costs under the same gunicorn, middleware and settings.
+"""The floors: what Django, and Django with PostgreSQL, cost under the same gunicorn,
+middleware and settings as the app.
 
-Both views are anonymous and touch no database: a constant 50-item JSON list (the size
-of an API page) and a trivial template."""
+Floor (b): two anonymous views that touch no database, a constant 50-item JSON list (the
+size of an API page) and a trivial template. Floor (c): the issue's "minimal Django view
+doing one raw query", the list's page (a team's open issues of a status category, by
+priority, 50 rows) read by one hand-written SQL statement on the app's own connection
+and returned in floor (b)'s JSON shape: no sign-in, no ORM, no filters, no pickers."""
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -26,3 +31,34 @@ def floor_json(request: HttpRequest) -> HttpResponse:
 
 def floor_template(request: HttpRequest) -> HttpResponse:
     return render(request, "bench/floor.html", {"title": "Floor", "count": len(ITEMS)})
+
+
+# The list's order over the partial index on open issues (issues_open_team_prio_idx);
+# each row carries its status's name and its assignees' usernames, as the list shows.
+LIST_PAGE_SQL = """
+SELECT i.id, t.key || '-' || i.number, i.title, i.priority, s.name,
+       ARRAY(SELECT u.username FROM issues_assignment a
+             JOIN accounts_user u ON u.id = a.user_id
+             WHERE a.issue_id = i.id ORDER BY u.username),
+       i.last_activity_at
+FROM issues_issue i
+JOIN accounts_team t ON t.id = i.team_id
+JOIN issues_status s ON s.id = i.status_id
+WHERE t.key = %s AND i.resolved_at IS NULL AND s.category = %s
+ORDER BY i.priority, i.last_activity_at DESC, i.id DESC
+LIMIT 50
+"""
+FIELDS = ("id", "key", "title", "priority", "status", "assignees", "last_activity_at")
+
+
+def floor_query(request: HttpRequest) -> HttpResponse:
+    """Floor (c), PostgreSQL only (the benchmark's database): `?team=KEY&category=C`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LIST_PAGE_SQL, [request.GET.get("team", ""), request.GET.get("category", "")]
+        )
+        rows = cursor.fetchall()
+    items = [dict(zip(FIELDS, row, strict=True)) for row in rows]
+    for item in items:
+        item["last_activity_at"] = item["last_activity_at"].isoformat()
+    return JsonResponse(items, safe=False)

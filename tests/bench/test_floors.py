@@ -1,5 +1,7 @@
 """Floor (a): a request's SQL replayed under EXPLAIN ANALYZE (PostgreSQL), and how its
-statements are named in the report."""
+statements are named in the report; floor (c): the list's page by one raw query."""
+
+import json
 
 import pytest
 from django.db import connection
@@ -90,3 +92,37 @@ def test_a_report_statement_is_replayed_with_the_memory_it_asks_for(eng, alice):
     floor = sql_floor([report, slower])
     assert floor["slowest"]["sql"] == slower
     assert "work_mem" not in floor["slowest"]["plan"]
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_floor_c_reads_the_page_the_list_api_shows(eng, alice, bob):
+    """Floor (c) must read the same rows as the list it is compared with, or its ratio
+    would flatter or shame the list: the same issues, order, statuses and assignees."""
+    from django.test import RequestFactory
+    from rest_framework.test import APIClient
+
+    from bench.views import floor_query
+
+    triaged = eng.statuses.get(name="Triaged")
+    for n, priority in enumerate([3, 1, 2, 1, 5, 2, 4]):
+        services.create_issue(
+            eng, actor=alice, title=f"Issue {n}", priority=priority, status=triaged,
+            assignees=[alice, bob][: n % 3],
+        )  # fmt: skip
+    services.create_issue(eng, actor=alice, title="Still new", priority=1)  # triage
+    services.create_issue(eng, actor=alice, title="Fixed", priority=1,
+                          status=eng.statuses.get(name="Resolved"))  # fmt: skip
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    query = {"team": "ENG", "category": "todo"}
+    listed = api.get("/api/v1/issues/", {**query, "sort": "priority"}).json()["results"]
+    floor = json.loads(floor_query(RequestFactory().get("/bench/floor/query/", query)).content)
+
+    assert len(listed) == 7
+    fields = ("key", "title", "status", "assignees")
+    assert [[row[f] for f in fields] for row in floor] == [
+        [row[f] for f in fields] for row in listed
+    ]
+    assert floor[0]["priority"] == 1 and floor[-1]["priority"] == 5

@@ -99,9 +99,26 @@ def test_throughput_must_reach_the_target_at_every_concurrency():
 
 def test_the_floor_share_compares_with_the_floor_at_the_same_concurrency():
     # 150 of 1000 at c=4 and 150 of 900 at c=16: both under half.
-    row = _find(verdicts(fake_result()), "list-page: at least half of floor")
+    row = _find(verdicts(fake_result()), "list-page: at least half of floor (b)")
     assert row["verdict"] == "MISS"
     assert "0.15 of floor-template at c=4" in row["measured"]
+
+
+def test_floor_c_is_the_minimal_view_doing_the_lists_one_raw_query():
+    result = fake_result()
+    # 150 of 250 at c=4 (0.60), 150 of 280 at c=16 (0.54): the worse one counts.
+    result["ops"]["floor-query"] = _op({4: _point(250.0, queries=(1, 1)),
+                                        16: _point(280.0, queries=(1, 1))})  # fmt: skip
+    row = _find(verdicts(result), "list-page: at least half of floor (c)")
+    assert row["verdict"] == "PASS"
+    assert row["measured"] == "0.60 of floor-query at c=4, 0.54 of floor-query at c=16"
+    assert "(at c=16)" in row["by"]
+    result["ops"]["floor-query"]["points"]["16"] = _point(400.0)
+    assert _find(verdicts(result), "list-page: at least half of floor (c)")["verdict"] == "MISS"
+    # Not measured: not applicable, rather than judged on floor (b).
+    assert (
+        _find(verdicts(fake_result()), "list-page: at least half of floor (c)")["verdict"] == "n/a"
+    )
 
 
 def test_latency_targets_are_judged_at_the_lowest_concurrency_and_say_the_size():
