@@ -33,8 +33,11 @@ def floor_template(request: HttpRequest) -> HttpResponse:
     return render(request, "bench/floor.html", {"title": "Floor", "count": len(ITEMS)})
 
 
-# The list's order over the partial index on open issues (issues_open_team_prio_idx);
-# each row carries its status's name and its assignees' usernames, as the list shows.
+# The list's order over the partial index on open issues (issues_open_team_prio_idx),
+# read in order and stopped at 50 rows: the team's id is looked up first (an InitPlan),
+# since joining the team by its key made the planner read all of the team's open issues
+# of the category and sort them (18 ms instead of 1.7 at 100,000 issues). Each row
+# carries its status's name and its assignees' usernames, as the list shows.
 LIST_PAGE_SQL = """
 SELECT i.id, t.key || '-' || i.number, i.title, i.priority, s.name,
        ARRAY(SELECT u.username FROM issues_assignment a
@@ -44,7 +47,8 @@ SELECT i.id, t.key || '-' || i.number, i.title, i.priority, s.name,
 FROM issues_issue i
 JOIN accounts_team t ON t.id = i.team_id
 JOIN issues_status s ON s.id = i.status_id
-WHERE t.key = %s AND i.resolved_at IS NULL AND s.category = %s
+WHERE i.team_id = (SELECT id FROM accounts_team WHERE key = %s)
+  AND i.resolved_at IS NULL AND s.category = %s
 ORDER BY i.priority, i.last_activity_at DESC, i.id DESC
 LIMIT 50
 """
