@@ -12,8 +12,6 @@ from pathlib import Path
 
 from .stats import ratio
 
-FLOORS = ("floor-json", "floor-template", "floor-query")
-
 
 def _num(value: float | None, digits: int = 1) -> str:
     if value is None:
