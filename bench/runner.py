@@ -27,7 +27,7 @@ ALL_OPS = (
     "create-api",
     "reports-page", "status-periods-api", "stale-sweep", "report-queries",
 )  # fmt: skip
-FLOOR_OPS = ("floor-json", "floor-template", "floor-query")
+FLOOR_OPS = ("floor-json", "floor-template", "floor-query", "floor-signed-in", "floor-token")
 CONSTANT_FLOORS = ("floor-json", "floor-template")  # no SQL: no floor (a)
 PLACE_PATH = "/bench/floor/json/"  # what the load process asks to learn a connection's worker
 WORKERS, THREADS, WORKER_CONCURRENCY = 2, 4, 2

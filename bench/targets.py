@@ -132,6 +132,15 @@ def evaluate(result: dict, other: dict | None = None) -> list[dict]:
         # view doing one raw query" (~430 list requests/s there).
         text = f"{op}: at least half of floor (c)'s throughput (Django + the list's one raw query)"
         rows.append(_floor_share(result, op, 0.5, text, floor="floor-query"))
+    # Not a target: how far a page or endpoint that does nothing but know who asks gets
+    # towards floor (b). Every page a user gets is signed in, so this bounds the lists'
+    # share of floor (b) from above.
+    for op, base in (("floor-signed-in", "floor-template"), ("floor-token", "floor-json")):
+        text = f"{op}: the sign-in alone as a share of floor (b) (a bound, not a target)"
+        row = _floor_share(result, op, 0.5, text, floor=base)
+        if row["verdict"] != "n/a":
+            row["verdict"], row["by"] = "bound", ""
+        rows.append(row)
     for op in ("search-page", "search-api"):
         goal = 10 * TRAC["search"]
         rows.append(

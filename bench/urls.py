@@ -11,6 +11,8 @@ urlpatterns = [
     path("bench/floor/json/", views.floor_json, name="bench-floor-json"),
     path("bench/floor/template/", views.floor_template, name="bench-floor-template"),
     path("bench/floor/query/", views.floor_query, name="bench-floor-query"),
+    path("bench/floor/signed-in/", views.floor_signed_in, name="bench-floor-signed-in"),
+    path("bench/floor/token/", views.floor_token, name="bench-floor-token"),
     *app_urls.urlpatterns,
 ]
 

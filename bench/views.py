@@ -5,11 +5,17 @@ Floor (b): two anonymous views that touch no database, a constant 50-item JSON l
 size of an API page) and a trivial template. Floor (c): the issue's "minimal Django view
 doing one raw query", the list's page (a team's open issues of a status category, by
 priority, 50 rows) read by one hand-written SQL statement on the app's own connection
-and returned in floor (b)'s JSON shape: no sign-in, no ORM, no filters, no pickers."""
+and returned in floor (b)'s JSON shape: no sign-in, no ORM, no filters, no pickers.
+Floor (d): floor (b) behind the app's sign-in (session for the page, bearer token for
+the API), which every page a user gets pays before its own work."""
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 ITEMS = [
     {
@@ -64,3 +70,21 @@ def floor_query(request: HttpRequest) -> HttpResponse:
         rows = cursor.fetchall()
     # JsonResponse's encoder writes the datetimes as ISO 8601, as DRF does.
     return JsonResponse([dict(zip(FIELDS, row, strict=True)) for row in rows], safe=False)
+
+
+# Floor (d): floor (b) behind the app's own sign-in, as every page and endpoint a user
+# gets is. The page reads the session and the signed-in user (the app's prepared lookup,
+# with the unread count every page shows); the endpoint goes through DRF with the API's
+# settings: bearer token, IsAuthenticated and the per-user throttle. Nothing else: what
+# knowing who asks costs before a page does any work of its own.
+@login_required
+def floor_signed_in(request: HttpRequest) -> HttpResponse:
+    return render(request, "bench/floor.html", {"title": request.user.username, "count": 50})
+
+
+class FloorTokenView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(ITEMS)
+
+
+floor_token = FloorTokenView.as_view()

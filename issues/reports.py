@@ -195,17 +195,38 @@ PERCENTILE_WORK_MEM = "32MB"
 
 
 def _fetch(sql: str, params: list, *, work_mem: str | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        if work_mem is None or connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-        # One message of two statements, which PostgreSQL runs as one transaction: the
-        # setting lasts for this statement only (to the end of the transaction, inside
-        # an atomic block), at no extra round trip. The cursor binds parameters on the
-        # client, as Django's does by default, so the message may hold two statements.
-        cursor.execute(f"SET LOCAL work_mem = '{work_mem}'; {sql}", params)
-        cursor.nextset()
+    # On PostgreSQL the connection's cursors bind parameters on the server, and a
+    # statement run again becomes a prepared statement whose plan may turn generic: one
+    # plan for every team and window (settings). The reports scan a year of one team's
+    # history, where the plan for these values matters and planning costs little, so they
+    # bind on the client and are planned each time, as before. That also lets a message
+    # hold two statements: with `work_mem`, the setting leads, and PostgreSQL runs both as
+    # one transaction, so it lasts for this statement only (to the end of the
+    # transaction, inside an atomic block), at no extra round trip.
+    if work_mem is not None:
+        sql = f"SET LOCAL work_mem = '{work_mem}'; {sql}"
+    with _client_binding_cursor() as cursor:
+        cursor.execute(sql, params)
+        if work_mem is not None:
+            cursor.nextset()
         return cursor.fetchall()
+
+
+def _client_binding_cursor():
+    """A cursor of the PostgreSQL connection that binds parameters on the client (what
+    Django's cursors do unless `server_side_binding` is on), wrapped as Django wraps its
+    own: logged, counted and with the database's errors translated."""
+    from django.db.backends.postgresql.base import Cursor
+
+    connection.ensure_connection()
+    raw = Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 def _percentiles(

@@ -156,3 +156,15 @@ def test_startup_fails_clearly_on_missing_or_malformed_settings(drop, override, 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert named in result.stderr
+
+
+@pytest.mark.parametrize(("value", "prepared"), [(None, True), ("0", False)])
+def test_postgres_prepares_statements_unless_turned_off(value, prepared):
+    env = PRODUCTION | ({} if value is None else {"DB_PREPARED_STATEMENTS": value})
+    show = "from django.db import connection; print(sorted(connection.settings_dict['OPTIONS']))"
+    result = manage("shell", "-c", show, env=env)
+    assert result.returncode == 0, result.stderr
+    options = result.stdout.strip()
+    assert ("'server_side_binding'" in options) is prepared
+    assert ("'prepare_threshold'" in options) is prepared
+    assert "'options'" in options  # jit=off either way

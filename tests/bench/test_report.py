@@ -121,6 +121,21 @@ def test_floor_c_is_the_minimal_view_doing_the_lists_one_raw_query():
     )
 
 
+def test_floor_d_is_shown_as_a_bound_on_floor_b_not_judged_as_a_target():
+    result = fake_result()
+    # The signed-in template at 400 of floor (b)'s 1000 (c=4) and 450 of 900 (c=16).
+    result["ops"]["floor-signed-in"] = _op({4: _point(400.0, queries=(1, 1)),
+                                            16: _point(450.0, queries=(1, 1))})  # fmt: skip
+    row = _find(verdicts(result), "floor-signed-in: the sign-in alone")
+    assert row["verdict"] == "bound"
+    assert row["measured"] == "0.40 of floor-template at c=4, 0.50 of floor-template at c=16"
+    assert row["by"] == ""
+    assert _find(verdicts(result), "floor-token: the sign-in alone")["verdict"] == "n/a"
+    # A bound is not a miss: no plan of it under the missed targets.
+    result["targets"] = targets.evaluate(result)
+    assert "### floor-signed-in" not in report.render(result)
+
+
 def test_latency_targets_are_judged_at_the_lowest_concurrency_and_say_the_size():
     row = _find(verdicts(fake_result()), "search-api: p50 under 50 ms")
     assert row["verdict"] == "MISS"
