@@ -104,11 +104,15 @@ def test_the_floor_share_compares_with_the_floor_at_the_same_concurrency():
     assert "0.15 of floor-template at c=4" in row["measured"]
 
 
+def _one_query_op(rps_at_4, rps_at_16):
+    """A floor view of one query per request, measured at c=4 and c=16."""
+    return _op({4: _point(rps_at_4, queries=(1, 1)), 16: _point(rps_at_16, queries=(1, 1))})
+
+
 def test_floor_c_is_the_minimal_view_doing_the_lists_one_raw_query():
     result = fake_result()
     # 150 of 250 at c=4 (0.60), 150 of 280 at c=16 (0.54): the worse one counts.
-    result["ops"]["floor-query"] = _op({4: _point(250.0, queries=(1, 1)),
-                                        16: _point(280.0, queries=(1, 1))})  # fmt: skip
+    result["ops"]["floor-query"] = _one_query_op(250.0, 280.0)
     row = _find(verdicts(result), "list-page: at least half of floor (c)")
     assert row["verdict"] == "PASS"
     assert row["measured"] == "0.60 of floor-query at c=4, 0.54 of floor-query at c=16"
@@ -124,8 +128,7 @@ def test_floor_c_is_the_minimal_view_doing_the_lists_one_raw_query():
 def test_floor_d_is_shown_as_a_bound_on_floor_b_not_judged_as_a_target():
     result = fake_result()
     # The signed-in template at 400 of floor (b)'s 1000 (c=4) and 450 of 900 (c=16).
-    result["ops"]["floor-signed-in"] = _op({4: _point(400.0, queries=(1, 1)),
-                                            16: _point(450.0, queries=(1, 1))})  # fmt: skip
+    result["ops"]["floor-signed-in"] = _one_query_op(400.0, 450.0)
     row = _find(verdicts(result), "floor-signed-in: the sign-in alone")
     assert row["verdict"] == "bound"
     assert row["measured"] == "0.40 of floor-template at c=4, 0.50 of floor-template at c=16"
